@@ -1,0 +1,502 @@
+package dev.petrel;
+
+import dev.petrel.graph.Attribute;
+import dev.petrel.graph.Graph;
+import dev.petrel.graph.Node;
+import dev.petrel.graph.ValueInfo;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.KernelRegistry;
+import dev.petrel.spi.Parallel;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one graph. Values are numbered; each run fills {@link #values} in topological order.
+ *
+ * <p>The first run with a new input signature (types and shapes) records every node's output type and
+ * shape; from those a {@link Plan} assigns each intermediate value an offset in one off-heap arena so
+ * that values whose lifetimes do not overlap share memory. Later runs with that signature hand kernels
+ * the planned buffers. Should a node's output shape differ from the recorded one (an operator whose
+ * output shape depends on data), that output falls back to a fresh allocation: still correct.
+ */
+final class GraphExecutor {
+    private static final int ALIGN = 64;
+
+    private final Graph graph;
+    private final KernelRegistry registry;
+    private final Options options;
+    private final GraphExecutor parent;
+    private final Parallel parallel;
+
+    private final Map<String, Integer> ids = new HashMap<>();
+    private final List<String> names = new ArrayList<>();
+    private final int[][] inIds;
+    private final int[][] outIds;
+    private final int[] lastUse;
+    private final boolean[] userOwned;
+    private final int[][] dyingAt;
+    private final int[] graphInputIds;
+    private final int[] graphOutputIds;
+    private final Tensor[] constants;
+    private final int[] outerIds;
+    private final String[] nodeNames;
+
+    private final Tensor[] values;
+    private final KernelRegistry.Entry[] entries;
+    private final Kernel[] kernels;
+    private final Map<Graph, GraphExecutor> subgraphs = new IdentityHashMap<>();
+    private final LinkedHashMap<Signature, Plan> plans;
+    private final Context ctx = new Context();
+    /** Type and shape of each node output in the last unplanned run, from which a plan is made. */
+    private final DType[] seenTypes;
+    private final int[][] seenDims;
+    private Plan current;
+    private int unplanned;
+
+    GraphExecutor(Graph graph, KernelRegistry registry, Options options, GraphExecutor parent) {
+        this.graph = graph;
+        this.registry = registry;
+        this.options = options;
+        this.parent = parent;
+        this.parallel = Parallel.SEQUENTIAL;
+        int maxPlans = options.maxPlans();
+        this.plans = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Signature, Plan> eldest) {
+                return size() > maxPlans;
+            }
+        };
+
+        for (ValueInfo v : graph.inputs()) id(v.name());
+        for (String n : graph.initializers().keySet()) id(n);
+        List<Node> nodes = graph.nodes();
+        for (Node n : nodes) for (String o : n.outputs()) if (!o.isEmpty()) id(o);
+        List<String> outer = new ArrayList<>(graph.outerReferences());
+        outerIds = new int[outer.size()];
+        for (int i = 0; i < outer.size(); i++) outerIds[i] = id(outer.get(i));
+
+        int nodeCount = nodes.size();
+        inIds = new int[nodeCount][];
+        outIds = new int[nodeCount][];
+        nodeNames = new String[nodeCount];
+        int valueCount = names.size();
+        lastUse = new int[valueCount];
+        Arrays.fill(lastUse, -1);
+        for (int i = 0; i < nodeCount; i++) {
+            Node n = nodes.get(i);
+            nodeNames[i] = n.name().isEmpty() ? n.opType() + "#" + i : n.name();
+            inIds[i] = new int[n.inputs().size()];
+            for (int k = 0; k < inIds[i].length; k++) {
+                String in = n.inputs().get(k);
+                inIds[i][k] = in.isEmpty() ? -1 : id(in);
+                if (!in.isEmpty()) lastUse[inIds[i][k]] = i;
+            }
+            outIds[i] = new int[n.outputs().size()];
+            for (int k = 0; k < outIds[i].length; k++) {
+                String o = n.outputs().get(k);
+                outIds[i][k] = o.isEmpty() ? -1 : id(o);
+                if (!o.isEmpty() && lastUse[outIds[i][k]] < i) lastUse[outIds[i][k]] = i;
+            }
+            // Values a subgraph reads from this scope must live until the node that owns the subgraph runs.
+            for (Attribute a : n.attributes().all()) {
+                List<Graph> subs = a.kind() == Attribute.Kind.GRAPH ? List.of((Graph) a.value())
+                        : a.kind() == Attribute.Kind.GRAPHS ? castGraphs(a.value()) : List.of();
+                for (Graph g : subs) {
+                    for (String ref : g.outerReferences()) {
+                        Integer r = ids.get(ref);
+                        if (r != null && lastUse[r] < i) lastUse[r] = i;
+                    }
+                }
+            }
+        }
+        userOwned = new boolean[valueCount];
+        graphOutputIds = new int[graph.outputs().size()];
+        for (int i = 0; i < graphOutputIds.length; i++) {
+            graphOutputIds[i] = ids.get(graph.outputs().get(i).name());
+            userOwned[graphOutputIds[i]] = true;
+        }
+        graphInputIds = new int[graph.inputs().size()];
+        for (int i = 0; i < graphInputIds.length; i++) graphInputIds[i] = ids.get(graph.inputs().get(i).name());
+        constants = new Tensor[valueCount];
+        for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) constants[ids.get(e.getKey())] = e.getValue();
+
+        // Values produced by node i that nobody reads after node i can be dropped right after it.
+        List<List<Integer>> dying = new ArrayList<>();
+        for (int i = 0; i < nodeCount; i++) dying.add(new ArrayList<>());
+        for (int v = 0; v < valueCount; v++) {
+            if (lastUse[v] >= 0 && !userOwned[v] && constants[v] == null && !isOuterOrInput(v)) dying.get(lastUse[v]).add(v);
+        }
+        dyingAt = new int[nodeCount][];
+        for (int i = 0; i < nodeCount; i++) dyingAt[i] = dying.get(i).stream().mapToInt(Integer::intValue).toArray();
+
+        values = new Tensor[valueCount];
+        seenTypes = new DType[valueCount];
+        seenDims = new int[valueCount][];
+        entries = new KernelRegistry.Entry[nodeCount];
+        kernels = new Kernel[nodeCount];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Graph> castGraphs(Object v) {
+        return (List<Graph>) v;
+    }
+
+    private boolean isOuterOrInput(int v) {
+        for (int o : outerIds) if (o == v) return true;
+        for (int i : graphInputIds) if (i == v) return true;
+        return false;
+    }
+
+    private int id(String name) {
+        Integer i = ids.get(name);
+        if (i != null) return i;
+        ids.put(name, names.size());
+        names.add(name);
+        return names.size() - 1;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Runs the top-level graph; inputs were validated by the session. Returns graph outputs in order. */
+    Tensor[] runTop(Map<String, Tensor> feeds) {
+        Arrays.fill(values, null);
+        for (int v = 0; v < values.length; v++) if (constants[v] != null) values[v] = constants[v];
+        for (int i = 0; i < graphInputIds.length; i++) {
+            Tensor t = feeds.get(graph.inputs().get(i).name());
+            if (t != null) values[graphInputIds[i]] = t;
+        }
+        Plan plan = current != null && current.signature.matches(values, graphInputIds) ? current : null;
+        if (plan == null) {
+            Signature sig = Signature.of(values, graphInputIds);
+            plan = plans.get(sig);
+            if (plan == null) {
+                execute(null);
+                plan = Plan.record(sig, this);
+                plans.put(sig, plan);
+                current = plan;
+                return collectOutputs();
+            }
+            current = plan;
+        }
+        execute(plan);
+        return collectOutputs();
+    }
+
+    /** Runs this executor as a subgraph: inputs by position, outer-scope values from the parent. */
+    Tensor[] runSub(Tensor[] inputs) {
+        Arrays.fill(values, null);
+        for (int v = 0; v < values.length; v++) if (constants[v] != null) values[v] = constants[v];
+        for (int o : outerIds) values[o] = parent.lookup(names.get(o));
+        int n = Math.min(inputs.length, graphInputIds.length);
+        for (int i = 0; i < n; i++) values[graphInputIds[i]] = inputs[i];
+        execute(null);
+        return collectOutputs();
+    }
+
+    private Tensor lookup(String name) {
+        Integer i = ids.get(name);
+        if (i != null && values[i] != null) return values[i];
+        if (parent != null) return parent.lookup(name);
+        return null;
+    }
+
+    private Tensor[] collectOutputs() {
+        Tensor[] out = new Tensor[graphOutputIds.length];
+        for (int i = 0; i < out.length; i++) {
+            int v = graphOutputIds[i];
+            Tensor t = values[v];
+            // A graph output that is an input, initializer or outer value is copied: the caller owns outputs.
+            boolean produced = constants[v] == null && !isOuterOrInput(v);
+            out[i] = t == null ? null : produced ? t : t.copy();
+        }
+        return out;
+    }
+
+    private void execute(Plan plan) {
+        unplanned = 0;
+        if (plan == null) {
+            Arrays.fill(seenTypes, null);
+            Arrays.fill(seenDims, null);
+        }
+        ctx.plan = plan;
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            ctx.node = i;
+            Kernel kernel = plan != null ? plan.kernels[i] : kernelFor(i, node);
+            try {
+                kernel.run(ctx);
+            } catch (KernelException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new KernelException(nodeNames[i], node.opType(), describeInputs(i) + ": " + e.getMessage(), e);
+            }
+            for (int k = 0; k < outIds[i].length; k++) {
+                int v = outIds[i][k];
+                if (v >= 0 && values[v] == null && lastUse[v] > i) {
+                    throw new KernelException(nodeNames[i], node.opType(), "kernel produced no output " + k + " '" + names.get(v) + "'", null);
+                }
+            }
+            for (int v : dyingAt[i]) values[v] = null;
+        }
+    }
+
+    private Kernel kernelFor(int i, Node node) {
+        DType[] types = new DType[inIds[i].length];
+        for (int k = 0; k < types.length; k++) {
+            int v = inIds[i][k];
+            if (v < 0) continue;
+            Tensor t = values[v];
+            if (t == null) {
+                throw new KernelException(nodeNames[i], node.opType(), "input " + k + " '" + names.get(v) + "' has no value", null);
+            }
+            types[k] = t.dtype();
+        }
+        KernelRegistry.Entry e = registry.find(node, types);
+        if (e == null) {
+            throw new KernelException(nodeNames[i], node.opType(), "no kernel for inputs " + describeInputs(i)
+                    + "; kernels accept " + registry.describeTypes(node), null);
+        }
+        if (e != entries[i]) {
+            try {
+                kernels[i] = e.factory().create(node);
+            } catch (PetrelException ex) {
+                throw new KernelException(nodeNames[i], node.opType(), ex.getMessage(), ex);
+            } catch (RuntimeException ex) {
+                throw new KernelException(nodeNames[i], node.opType(), "cannot create kernel: " + ex, ex);
+            }
+            entries[i] = e;
+        }
+        return kernels[i];
+    }
+
+    private String describeInputs(int i) {
+        StringBuilder sb = new StringBuilder("inputs (");
+        for (int k = 0; k < inIds[i].length; k++) {
+            if (k > 0) sb.append(", ");
+            int v = inIds[i][k];
+            if (v < 0) {
+                sb.append("<absent>");
+                continue;
+            }
+            Tensor t = values[v];
+            sb.append('\'').append(names.get(v)).append("' ").append(t == null ? "<none>" : t.describe());
+        }
+        return sb.append(')').toString();
+    }
+
+    long plannedBytes() {
+        return current == null ? 0 : current.arenaBytes;
+    }
+
+    int unplannedAllocations() {
+        return unplanned;
+    }
+
+    void release() {
+        plans.clear();
+        current = null;
+        Arrays.fill(values, null);
+        subgraphs.clear();
+    }
+
+    private GraphExecutor subgraph(Graph g) {
+        GraphExecutor e = subgraphs.get(g);
+        if (e == null) {
+            e = new GraphExecutor(g, registry, options, this);
+            subgraphs.put(g, e);
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------ kernel context
+
+    private final class Context implements KernelContext {
+        int node;
+        Plan plan;
+
+        @Override public int inputCount() { return inIds[node].length; }
+
+        @Override
+        public Tensor input(int i) {
+            if (i >= inIds[node].length) return null;
+            int v = inIds[node][i];
+            return v < 0 ? null : values[v];
+        }
+
+        @Override
+        public Tensor requireInput(int i) {
+            Tensor t = input(i);
+            if (t == null) throw new PetrelException("required input " + i + " is missing");
+            return t;
+        }
+
+        @Override public int outputCount() { return outIds[node].length; }
+
+        @Override
+        public boolean hasOutput(int i) {
+            return i < outIds[node].length && outIds[node][i] >= 0;
+        }
+
+        @Override
+        public Tensor output(int i, DType dtype, int... dims) {
+            if (i >= outIds[node].length) {
+                throw new PetrelException("kernel wrote output " + i + " but the node lists " + outIds[node].length);
+            }
+            int v = outIds[node][i];
+            Tensor t = null;
+            if (plan != null && v >= 0) {
+                Tensor p = plan.planned[v];
+                if (p != null && p.dtype() == dtype && p.hasDims(dims)) t = p;
+            }
+            if (t == null) {
+                t = Tensor.allocate(dtype, dims);
+                if (plan != null && v >= 0 && !userOwned[v]) unplanned++;
+            }
+            if (plan == null && v >= 0) {
+                seenTypes[v] = dtype;
+                seenDims[v] = t.dims();
+            }
+            if (v >= 0) values[v] = t;
+            return t;
+        }
+
+        @Override
+        public Tensor[] runSubgraph(Graph g, Tensor... inputs) {
+            return subgraph(g).runSub(inputs);
+        }
+
+        @Override public Parallel parallel() { return parallel; }
+    }
+
+    // ------------------------------------------------------------------ plans
+
+    /** Input types and shapes of one top-level run. */
+    private static final class Signature {
+        final DType[] types;
+        final int[][] dims;
+        final int hash;
+
+        Signature(DType[] types, int[][] dims) {
+            this.types = types;
+            this.dims = dims;
+            this.hash = 31 * Arrays.hashCode(types) + Arrays.deepHashCode(dims);
+        }
+
+        static Signature of(Tensor[] values, int[] inputIds) {
+            DType[] t = new DType[inputIds.length];
+            int[][] d = new int[inputIds.length][];
+            for (int i = 0; i < inputIds.length; i++) {
+                Tensor v = values[inputIds[i]];
+                t[i] = v == null ? null : v.dtype();
+                d[i] = v == null ? null : v.dims();
+            }
+            return new Signature(t, d);
+        }
+
+        /** Compares without allocating, for the common case of repeated shapes. */
+        boolean matches(Tensor[] values, int[] inputIds) {
+            for (int i = 0; i < inputIds.length; i++) {
+                Tensor v = values[inputIds[i]];
+                if (v == null ? types[i] != null : v.dtype() != types[i] || !v.hasDims(dims[i])) return false;
+            }
+            return true;
+        }
+
+        @Override public int hashCode() { return hash; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Signature && Arrays.equals(types, ((Signature) o).types)
+                    && Arrays.deepEquals(dims, ((Signature) o).dims);
+        }
+    }
+
+    /** Kernels and arena offsets for one signature, made from a recorded run. */
+    private static final class Plan {
+        final Signature signature;
+        final Kernel[] kernels;
+        final Tensor[] planned;
+        final long arenaBytes;
+
+        private Plan(Signature signature, Kernel[] kernels, Tensor[] planned, long arenaBytes) {
+            this.signature = signature;
+            this.kernels = kernels;
+            this.planned = planned;
+            this.arenaBytes = arenaBytes;
+        }
+
+        /**
+         * Plans from the run just executed in {@code ex} (whose kernels are now selected). Each node output
+         * lives from its producer to its last reader; values are placed largest first at the lowest offset
+         * that overlaps no placed value alive at the same time.
+         */
+        static Plan record(Signature sig, GraphExecutor ex) {
+            int valueCount = ex.values.length;
+            Tensor[] planned = new Tensor[valueCount];
+            int nodeCount = ex.inIds.length;
+            int[] born = new int[valueCount];
+            long[] bytes = new long[valueCount];
+            DType[] types = new DType[valueCount];
+            int[][] dims = new int[valueCount][];
+            List<Integer> candidates = new ArrayList<>();
+            for (int i = 0; i < nodeCount; i++) {
+                for (int v : ex.outIds[i]) {
+                    if (v < 0 || ex.userOwned[v]) continue;
+                    if (ex.seenTypes[v] == null) continue;
+                    long size = (long) Tensor.checkedSize(ex.seenDims[v]) * ex.seenTypes[v].byteSize();
+                    if (size == 0) continue;
+                    born[v] = i;
+                    types[v] = ex.seenTypes[v];
+                    dims[v] = ex.seenDims[v];
+                    bytes[v] = (size + ALIGN - 1) / ALIGN * ALIGN;
+                    candidates.add(v);
+                }
+            }
+            candidates.sort((a, b) -> Long.compare(bytes[b], bytes[a]));
+            long[] offset = new long[valueCount];
+            List<Integer> placed = new ArrayList<>();
+            long total = 0;
+            for (int v : candidates) {
+                int end = Math.max(ex.lastUse[v], born[v]);
+                List<long[]> busy = new ArrayList<>();
+                for (int p : placed) {
+                    int pend = Math.max(ex.lastUse[p], born[p]);
+                    if (born[p] <= end && born[v] <= pend) busy.add(new long[] {offset[p], offset[p] + bytes[p]});
+                }
+                busy.sort((a, b) -> Long.compare(a[0], b[0]));
+                long at = 0;
+                for (long[] r : busy) {
+                    if (at + bytes[v] <= r[0]) break;
+                    at = Math.max(at, r[1]);
+                }
+                offset[v] = at;
+                placed.add(v);
+                total = Math.max(total, at + bytes[v]);
+            }
+            Kernel[] kernels = ex.kernels.clone();
+            if (total > Integer.MAX_VALUE) {
+                // Too large for one buffer: run unplanned rather than fail.
+                return new Plan(sig, kernels, planned, 0);
+            }
+            ByteBuffer arena = ByteBuffer.allocateDirect((int) total);
+            for (int v : placed) {
+                ByteBuffer slice = arena.duplicate();
+                ((Buffer) slice).position((int) offset[v]);
+                ((Buffer) slice).limit((int) (offset[v] + bytes[v]));
+                planned[v] = Tensor.wrap(types[v], slice.slice(), dims[v]);
+            }
+            return new Plan(sig, kernels, planned, total);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.petrel;
+
+/**
+ * Settings of a {@link Session}. Mutable builder; a session copies what it needs when created.
+ *
+ * <pre>{@code
+ * Session s = model.newSession(new Options().threads(2));
+ * }</pre>
+ */
+public final class Options {
+    private int threads = 1;
+    private int maxPlans = 16;
+
+    /** Threads a kernel may use inside one operator (default 1). */
+    public Options threads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
+        this.threads = n;
+        return this;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * How many execution plans (one per distinct set of input shapes) a session keeps; the least
+     * recently used is dropped beyond that (default 16).
+     */
+    public Options maxPlans(int n) {
+        if (n < 1) throw new IllegalArgumentException("maxPlans must be at least 1, got " + n);
+        this.maxPlans = n;
+        return this;
+    }
+
+    public int maxPlans() {
+        return maxPlans;
+    }
+
+    Options copy() {
+        return new Options().threads(threads).maxPlans(maxPlans);
+    }
+}
