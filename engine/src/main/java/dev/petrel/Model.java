@@ -48,10 +48,18 @@ public final class Model {
 
     /** Loads a model file with the first {@link ModelLoader} on the class path that accepts it. */
     public static Model load(Path file) {
+        return new Model(readGraph(file), registry());
+    }
+
+    /**
+     * Reads a model file into its graph without checking that its operators are supported, for tools
+     * that report on a model ({@code petrel inspect}).
+     */
+    public static Graph readGraph(Path file) {
         if (!Files.isRegularFile(file)) throw new ModelFormatException("no such model file: " + file);
         try {
             for (ModelLoader loader : ServiceLoader.load(ModelLoader.class, Model.class.getClassLoader())) {
-                if (loader.accepts(file)) return new Model(loader.load(file), registry());
+                if (loader.accepts(file)) return loader.load(file);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
