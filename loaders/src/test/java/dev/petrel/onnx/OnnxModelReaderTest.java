@@ -266,6 +266,10 @@ class OnnxModelReaderTest {
         assertThat(t.bytes().isReadOnly()).isTrue();
     }
 
+    static ProtoWriter floatTensorW() {
+        return floatTensor("w", new float[] {1, 2}, 2);
+    }
+
     /** A graph whose output is the initializer {@code w}. */
     static ProtoWriter identityGraph(ProtoWriter w) {
         return new ProtoWriter().message(1, node("id", "Identity", names("w"), names("y")))
