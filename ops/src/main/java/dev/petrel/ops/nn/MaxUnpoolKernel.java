@@ -8,9 +8,10 @@ import dev.petrel.spi.KernelContext;
 import java.util.Arrays;
 
 /**
- * MaxUnpool: zeros, with each input value placed at the flat output index its Indices entry gives (as
- * MaxPool produces them). The output shape is the optional output_shape input, or per spatial axis
- * (in - 1) * stride + kernel - pad_begin - pad_end.
+ * MaxUnpool: zeros, with each input value placed where its Indices entry points (a flat index into the
+ * unpooled shape, as MaxPool produces them). The unpooled shape is, per spatial axis,
+ * (in - 1) * stride + kernel - pad_begin - pad_end; a larger optional output_shape keeps each value
+ * at the same coordinates.
  */
 final class MaxUnpoolKernel implements Kernel {
     private final long[] kernel;
@@ -39,18 +40,17 @@ final class MaxUnpoolKernel implements Kernel {
         if (!Arrays.equals(it.dims(), xd)) {
             throw new IllegalArgumentException("MaxUnpool indices I must have the shape of X " + xt.describe() + ", got " + it.describe());
         }
-        int[] od;
+        int[] inferred = xd.clone();
+        for (int i = 0; i < rank; i++) {
+            long st = strides == null ? 1 : strides[i];
+            long p = pads == null ? 0 : pads[i] + pads[i + rank];
+            inferred[2 + i] = (int) ((xd[2 + i] - 1) * st + kernel[i] - p);
+        }
+        int[] od = inferred;
         if (shapeT != null) {
             od = Shapes.dimsFrom(shapeT);
             if (od.length != xd.length || od[0] != xd[0] || od[1] != xd[1]) {
                 throw new IllegalArgumentException("MaxUnpool output_shape " + Arrays.toString(od) + " must be [" + xd[0] + ", " + xd[1] + ", ...] of rank " + xd.length);
-            }
-        } else {
-            od = xd.clone();
-            for (int i = 0; i < rank; i++) {
-                long s = strides == null ? 1 : strides[i];
-                long p = pads == null ? 0 : pads[i] + pads[i + rank];
-                od[2 + i] = (int) ((xd[2 + i] - 1) * s + kernel[i] - p);
             }
         }
         Tensor yt = ctx.output(0, xt.dtype(), od);
@@ -59,13 +59,30 @@ final class MaxUnpoolKernel implements Kernel {
         Arrays.fill(y, 0, ySize, 0);
         double[] x = xs = NnIO.doubles(xt, xs);
         long[] idx = Shapes.longs(it);
+        int inferredSize = Shapes.product(inferred, 0, inferred.length);
+        boolean same = Arrays.equals(inferred, od);
+        int[] outStrides = Shapes.strides(od);
         for (int i = 0; i < idx.length; i++) {
             long j = idx[i];
-            if (j < 0 || j >= ySize) {
-                throw new IllegalArgumentException("MaxUnpool index " + j + " at position " + i + " is outside the output of "
-                        + ySize + " elements " + Arrays.toString(od));
+            if (j < 0 || j >= inferredSize) {
+                throw new IllegalArgumentException("MaxUnpool index " + j + " at position " + i + " is outside the unpooled shape "
+                        + Arrays.toString(inferred) + " (" + inferredSize + " elements)");
             }
-            y[(int) j] = x[i];
+            int target = (int) j;
+            if (!same) {
+                // Indices address the unpooled shape; output_shape only enlarges the canvas around those coordinates.
+                int rem = (int) j;
+                target = 0;
+                for (int d = inferred.length - 1; d >= 0; d--) {
+                    int c = rem % inferred[d];
+                    rem /= inferred[d];
+                    if (c >= od[d]) {
+                        throw new IllegalArgumentException("MaxUnpool index " + j + " falls outside output_shape " + Arrays.toString(od));
+                    }
+                    target += c * outStrides[d];
+                }
+            }
+            y[target] = x[i];
         }
         NnIO.write(yt, y);
     }

@@ -99,6 +99,7 @@ class PoolKernelTest {
         Tensor bigger = run1("MaxUnpool", 11, List.of(ints("kernel_shape", 2, 2), ints("strides", 2, 2)), x, idx,
                 Tensor.of(new long[] {1, 1, 5, 5}, 4));
         assertThat(bigger.dims()).containsExactly(1, 1, 5, 5);
-        assertThat(bigger.toFloatArray()[15]).isEqualTo(8f);
+        // Indices are coordinates in the unpooled 4x4 shape: (1, 1) stays (1, 1) on the 5x5 canvas.
+        assertThat(bigger.toFloatArray()).containsExactly(0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 0, 7, 0, 8, 0, 0, 0, 0, 0, 0);
     }
 }
