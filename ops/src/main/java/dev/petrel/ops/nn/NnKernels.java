@@ -42,5 +42,6 @@ public final class NnKernels {
         r.add("", "GlobalMaxPool", 1, LATEST, f, n -> new GlobalPoolKernel(n, GlobalPoolKernel.Mode.MAX));
         r.add("", "GlobalLpPool", 1, LATEST, f, n -> new GlobalPoolKernel(n, GlobalPoolKernel.Mode.LP));
         r.add("", "MaxUnpool", 9, LATEST, f, MaxUnpoolKernel::new);
+        r.add("", "MaxRoiPool", 1, LATEST, f, MaxRoiPoolKernel::new);
     }
 }

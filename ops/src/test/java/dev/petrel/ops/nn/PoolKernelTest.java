@@ -102,4 +102,17 @@ class PoolKernelTest {
         // Indices are coordinates in the unpooled 4x4 shape: (1, 1) stays (1, 1) on the 5x5 canvas.
         assertThat(bigger.toFloatArray()).containsExactly(0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 0, 7, 0, 8, 0, 0, 0, 0, 0, 0);
     }
+
+    @Test
+    void maxRoiPoolTakesBinMaxima() {
+        // Region x 0..3, y 0..1 of the 4x4 ramp, pooled to 1x2: columns {0, 1} and {2, 3} of rows 0-1.
+        Tensor rois = Tensor.of(new float[] {0, 0, 0, 3, 1}, 1, 5);
+        Tensor y = run1("MaxRoiPool", 1, List.of(ints("pooled_shape", 1, 2)), X44, rois);
+        assertThat(y.dims()).containsExactly(1, 1, 1, 2);
+        assertThat(y.toFloatArray()).containsExactly(6f, 8f);
+        // spatial_scale 0.5 maps [0, 0, 6, 6] onto pixels 0..3: the whole image in one bin.
+        Tensor scaled = run1("MaxRoiPool", 1, List.of(ints("pooled_shape", 1, 1), NnHarness.f("spatial_scale", 0.5f)),
+                X44, Tensor.of(new float[] {0, 0, 0, 6, 6}, 1, 5));
+        assertThat(scaled.toFloatArray()).containsExactly(16f);
+    }
 }
