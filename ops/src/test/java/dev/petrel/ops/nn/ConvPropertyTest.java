@@ -82,6 +82,71 @@ class ConvPropertyTest {
         }
     }
 
+    /**
+     * 1-D and 3-D shapes with automatic padding: the float im2col path against the double path, which
+     * convolves directly without im2col.
+     */
+    @Property(tries = 80)
+    void im2colAgreesWithDirectDoubleConvolutionIn1dAnd3d(@ForAll boolean threeD,
+                                                          @ForAll @IntRange(min = 1, max = 2) int group,
+                                                          @ForAll @IntRange(min = 1, max = 5) int size,
+                                                          @ForAll @IntRange(min = 1, max = 3) int k,
+                                                          @ForAll @IntRange(min = 1, max = 2) int stride,
+                                                          @ForAll @IntRange(min = 1, max = 2) int dilation,
+                                                          @ForAll @IntRange(min = 0, max = 3) int autoPad,
+                                                          @ForAll long seed) {
+        String[] modes = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+        int rank = threeD ? 3 : 1;
+        if (autoPad == 3 && (k - 1) * dilation + 1 > size) return;
+        if (autoPad == 0 && (k - 1) * dilation + 1 > size + 1) return;
+        int c = 2 * group;
+        int m = 3 * group;
+        long[] xShape = new long[rank + 2];
+        long[] wShape = new long[rank + 2];
+        xShape[0] = 1;
+        xShape[1] = c;
+        wShape[0] = m;
+        wShape[1] = 2;
+        long[] strides = new long[rank];
+        long[] dil = new long[rank];
+        long[] pads = new long[2 * rank];
+        for (int d = 0; d < rank; d++) {
+            xShape[2 + d] = size + d;
+            wShape[2 + d] = k;
+            strides[d] = stride;
+            dil[d] = dilation;
+            pads[d] = 1;
+            pads[d + rank] = d % 2;
+        }
+        Random rnd = new Random(seed);
+        int xn = 1;
+        for (long v : xShape) xn *= (int) v;
+        int wn = 1;
+        for (long v : wShape) wn *= (int) v;
+        float[] x = random(rnd, xn);
+        float[] w = random(rnd, wn);
+        List<Attribute> attrs = new ArrayList<>();
+        attrs.add(i("group", group));
+        attrs.add(ints("strides", strides));
+        attrs.add(ints("dilations", dil));
+        if (autoPad == 0) attrs.add(ints("pads", pads));
+        else attrs.add(NnHarness.s("auto_pad", modes[autoPad]));
+        Tensor yf = NnHarness.run1("Conv", 11, attrs, Tensor.of(x, xShape), Tensor.of(w, wShape));
+        Tensor yd = NnHarness.run1("Conv", 11, attrs, Tensor.of(toDouble(x), xShape), Tensor.of(toDouble(w), wShape));
+        assertThat(yf.dims()).containsExactly(yd.dims());
+        float[] a = yf.toFloatArray();
+        double[] b = yd.toDoubleArray();
+        for (int j = 0; j < a.length; j++) {
+            assertThat((double) a[j]).as("y[%d]", j).isCloseTo(b[j], org.assertj.core.api.Assertions.within(1e-4));
+        }
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int j = 0; j < a.length; j++) d[j] = a[j];
+        return d;
+    }
+
     private static float[] random(Random rnd, int n) {
         float[] a = new float[n];
         for (int j = 0; j < n; j++) a[j] = (float) (rnd.nextGaussian());
