@@ -69,7 +69,7 @@ final class GemmKernel implements Kernel {
         DType t = a.dtype();
         if (t == DType.FLOAT) {
             FloatBuffer yf = y.floats();
-            floatMatMul.multiply(a.floats(), 0, sam, sak, b.floats(), 0, sbk, sbn, yf, 0, n, m, n, k);
+            floatMatMul.multiply(ctx.parallel(), a.floats(), 0, sam, sak, b.floats(), 0, sbk, sbn, yf, 0, n, m, n, k);
             if (alpha != 1f || useC) {
                 FloatBuffer cf = useC ? c.floats() : null;
                 for (int i = 0; i < m; i++) {

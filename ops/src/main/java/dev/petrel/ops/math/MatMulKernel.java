@@ -6,6 +6,7 @@ import dev.petrel.ops.Broadcast;
 import dev.petrel.spi.Float16;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.Parallel;
 import java.util.Arrays;
 
 /**
@@ -15,6 +16,9 @@ import java.util.Arrays;
  */
 final class MatMulKernel implements Kernel {
     private final FloatMatMul floatMatMul = new FloatMatMul();
+    private double[] doubleRow = new double[0];
+    private float[] floatRow = new float[0];
+    private long[] longRow = new long[0];
 
     @Override
     public void run(KernelContext ctx) {
@@ -56,7 +60,7 @@ final class MatMulKernel implements Kernel {
         if (batches == 0) return;
         if (bBatches == 1 && aBatches == batches) {
             // B is shared by every batch and A is not broadcast: one product with all A rows stacked.
-            multiply(a, 0, b, 0, y, 0, batches * m, n, k);
+            multiply(ctx.parallel(), a, 0, b, 0, y, 0, batches * m, n, k);
             return;
         }
         int[] as = Broadcast.strides(aBatch, batch);
@@ -67,7 +71,7 @@ final class MatMulKernel implements Kernel {
         int aSize = m * k;
         int bSize = k * n;
         for (int t = 0; t < batches; t++) {
-            multiply(a, aOff * aSize, b, bOff * bSize, y, t * m * n, m, n, k);
+            multiply(ctx.parallel(), a, aOff * aSize, b, bOff * bSize, y, t * m * n, m, n, k);
             for (int d = batch.length - 1; d >= 0; d--) {
                 idx[d]++;
                 aOff += as[d];
@@ -81,15 +85,16 @@ final class MatMulKernel implements Kernel {
     }
 
     /** Y[yOff..] = A[aOff..] (m x k, row-major) times B[bOff..] (k x n, row-major). */
-    private void multiply(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int m, int n, int k) {
+    private void multiply(Parallel parallel, Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int m, int n, int k) {
         switch (a.dtype()) {
             case FLOAT:
-                floatMatMul.multiply(a.floats(), aOff, k, 1, b.floats(), bOff, n, 1, y.floats(), yOff, n, m, n, k);
+                floatMatMul.multiply(parallel, a.floats(), aOff, k, 1, b.floats(), bOff, n, 1, y.floats(), yOff, n, m, n, k);
                 return;
             case DOUBLE: {
-                double[] row = new double[n];
+                if (doubleRow.length < n) doubleRow = new double[n];
+                double[] row = doubleRow;
                 for (int i = 0; i < m; i++) {
-                    Arrays.fill(row, 0);
+                    Arrays.fill(row, 0, n, 0);
                     for (int kk = 0; kk < k; kk++) {
                         double av = a.doubles().get(aOff + i * k + kk);
                         int br = bOff + kk * n;
@@ -102,9 +107,10 @@ final class MatMulKernel implements Kernel {
             case FLOAT16:
             case BFLOAT16: {
                 boolean bf = a.dtype() == DType.BFLOAT16;
-                float[] row = new float[n];
+                if (floatRow.length < n) floatRow = new float[n];
+                float[] row = floatRow;
                 for (int i = 0; i < m; i++) {
-                    Arrays.fill(row, 0);
+                    Arrays.fill(row, 0, n, 0);
                     for (int kk = 0; kk < k; kk++) {
                         float av = half(a.shorts().get(aOff + i * k + kk), bf);
                         int br = bOff + kk * n;
@@ -117,9 +123,10 @@ final class MatMulKernel implements Kernel {
                 return;
             }
             default: {
-                long[] row = new long[n];
+                if (longRow.length < n) longRow = new long[n];
+                long[] row = longRow;
                 for (int i = 0; i < m; i++) {
-                    Arrays.fill(row, 0);
+                    Arrays.fill(row, 0, n, 0);
                     for (int kk = 0; kk < k; kk++) {
                         long av = LinalgValues.getLong(a, aOff + i * k + kk);
                         int br = bOff + kk * n;

@@ -3,6 +3,13 @@ package dev.petrel.ops.math;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.petrel.Tensor;
+import dev.petrel.spi.Parallel;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -60,6 +67,52 @@ class MatMulPropertyTest {
                 assertThat((double) yv[r * n + j]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4 * (k + Math.abs(s))));
             }
         }
+    }
+
+    @Provide
+    Arbitrary<Integer> bigSize() {
+        return Arbitraries.of(1, 17, 65, 130, 257, 300);
+    }
+
+    /** Tiles dealt to several workers give bit-identical results to one worker (same order per element). */
+    @Property(tries = 15)
+    void workersAgreeWithOneThread(@ForAll("bigSize") int m, @ForAll("bigSize") int k, @ForAll("bigSize") int n,
+                                   @ForAll("batch") int threads, @ForAll long seed) throws Exception {
+        Random rnd = new Random(seed);
+        FloatBuffer a = FloatBuffer.wrap(random(rnd, m * k));
+        FloatBuffer bt = FloatBuffer.wrap(random(rnd, n * k));
+        FloatBuffer one = FloatBuffer.allocate(m * n);
+        FloatBuffer many = FloatBuffer.allocate(m * n);
+        // B given transposed ([n, k]) to exercise strided panel packing.
+        new FloatMatMul().multiply(a, 0, k, 1, bt, 0, 1, k, one, 0, n, m, n, k);
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        try {
+            Parallel par = new Parallel() {
+                @Override public int threads() { return threads + 1; }
+                @Override public void forRange(int count, RangeBody body) {
+                    List<Future<?>> fs = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        int from = i;
+                        fs.add(pool.submit(() -> body.run(from, from + 1)));
+                    }
+                    for (Future<?> f : fs) {
+                        try {
+                            f.get();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            };
+            new FloatMatMul().multiply(par, a, 0, k, 1, bt, 0, 1, k, many, 0, n, m, n, k);
+        } finally {
+            pool.shutdown();
+        }
+        for (int i = 0; i < m * n; i++) assertThat(many.get(i)).isEqualTo(one.get(i));
+        // Spot-check against the definition.
+        double s = 0;
+        for (int t = 0; t < k; t++) s += (double) a.get((m - 1) * k + t) * bt.get((n - 1) * k + t);
+        assertThat((double) one.get(m * n - 1)).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4 * (k + Math.abs(s))));
     }
 
     private static float[] random(Random rnd, int n) {
