@@ -47,7 +47,7 @@ final class TopKKernel implements Kernel {
         int[] outDims = dims.clone();
         outDims[ax] = kk;
         Tensor values = ctx.output(0, x.dtype(), outDims);
-        Tensor indices = ctx.outputCount() > 1 ? ctx.output(1, DType.INT64, outDims) : null;
+        Tensor indices = ctx.hasOutput(1) ? ctx.output(1, DType.INT64, outDims) : null;
         int outer = Shapes.product(dims, 0, ax);
         int inner = Shapes.product(dims, ax + 1, rank);
         if (order.length < n) {
