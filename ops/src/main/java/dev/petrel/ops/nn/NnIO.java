@@ -3,10 +3,13 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
+import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Float16;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -148,21 +151,21 @@ final class NnIO {
     static double[] expand(Tensor t, int[] target, String what) {
         double[] src = doubles(t, null);
         int[] td = t.dims();
-        int n = dev.petrel.ops.Shapes.product(target, 0, target.length);
+        int n = Shapes.product(target, 0, target.length);
         if (td.length > target.length) {
             throw new IllegalArgumentException(what + " has shape " + t.describe() + ", which does not broadcast to "
-                    + java.util.Arrays.toString(target));
+                    + Arrays.toString(target));
         }
         for (int i = 0; i < td.length; i++) {
             int d = td[i];
             int o = target[target.length - td.length + i];
             if (d != 1 && d != o) {
                 throw new IllegalArgumentException(what + " has shape " + t.describe() + ", which does not broadcast to "
-                        + java.util.Arrays.toString(target));
+                        + Arrays.toString(target));
             }
         }
         if (src.length == n) return src;
-        int[] st = dev.petrel.ops.Broadcast.strides(td, target);
+        int[] st = Broadcast.strides(td, target);
         double[] out = new double[n];
         int rank = target.length;
         int[] idx = new int[rank];
