@@ -2,6 +2,7 @@ package dev.petrel.ops.math;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Node;
 import dev.petrel.spi.Kernel;
@@ -34,12 +35,12 @@ final class CastKernel implements Kernel {
             try {
                 t = DType.valueOf(s.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Cast to '" + s + "' not supported: unknown type name");
+                throw new UnsupportedFeatureException("Cast to '" + s + "' not supported: unknown type name");
             }
         } else {
             long code = node.attributes().requireInt("to");
             t = DType.fromOnnx((int) code);
-            if (t == null) throw new IllegalArgumentException("Cast to type " + code + " not supported (float8/int4 types are not available)");
+            if (t == null) throw new UnsupportedFeatureException("Cast to type " + code + " not supported (float8/int4 types are not available)");
         }
         checkTarget(t);
         return new CastKernel(t);
@@ -50,7 +51,7 @@ final class CastKernel implements Kernel {
     }
 
     private static void checkTarget(DType t) {
-        if (!t.isStorable()) throw new IllegalArgumentException("Cast to " + t + " not supported");
+        if (!t.isStorable()) throw new UnsupportedFeatureException("Cast to " + t + " not supported");
     }
 
     @Override

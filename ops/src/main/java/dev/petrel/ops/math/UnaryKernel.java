@@ -2,6 +2,7 @@ package dev.petrel.ops.math;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
 import dev.petrel.spi.Kernel;
@@ -57,7 +58,7 @@ final class UnaryKernel implements Kernel {
                 String approx = a.getString("approximate", "none");
                 if (approx.equals("tanh")) return new UnaryKernel(Fn.GELU_TANH);
                 if (!approx.equals("none")) {
-                    throw new IllegalArgumentException("Gelu approximate='" + approx + "' not supported: expected 'none' or 'tanh'");
+                    throw new UnsupportedFeatureException("Gelu approximate='" + approx + "' not supported: expected 'none' or 'tanh'");
                 }
                 return new UnaryKernel(fn);
             }
