@@ -34,8 +34,8 @@ final class BroadcastLoop {
             if (d == 0) return new BroadcastLoop(out, out, st);
         }
         // Keep the dimensions larger than 1, merging each into the previous kept one when possible.
-        int[] dims = new int[out.length];
-        int[][] strides = new int[k][out.length];
+        int[] dims = new int[Math.max(out.length, 1)];
+        int[][] strides = new int[k][dims.length];
         int r = 0;
         for (int d = 0; d < out.length; d++) {
             if (out[d] == 1) continue;
