@@ -14,15 +14,22 @@ import java.nio.LongBuffer;
  * Cast (target from the 'to' attribute) and CastLike (target is input 1's type) between all numeric
  * types and BOOL, with C++ static_cast semantics: floating to integer truncates toward zero, integers
  * narrow by keeping their low bits, anything to BOOL is {@code x != 0}, and every rounding to a
- * floating type is a single round-to-nearest-even (also from double or 64-bit integers to FLOAT16).
+ * floating type is a single round-to-nearest-even (also from double or 64-bit integers to FLOAT16),
+ * except float to BFLOAT16 before opset 19, which truncates as the reference of those opsets did.
  * The 'saturate' attribute only concerns float8 types, which Petrel does not have.
  */
 final class CastKernel implements Kernel {
     /** The target type, or null for CastLike. */
     private final DType to;
+    /**
+     * Before opset 19 the reference converted float to bfloat16 by dropping the low 16 bits (the ONNX
+     * test data of that era expects it); opset 19 settled on round to nearest even.
+     */
+    private final boolean truncateBfloat16;
 
-    private CastKernel(DType to) {
+    private CastKernel(DType to, boolean truncateBfloat16) {
         this.to = to;
+        this.truncateBfloat16 = truncateBfloat16;
     }
 
     static CastKernel cast(Node node) {
@@ -43,11 +50,11 @@ final class CastKernel implements Kernel {
             if (t == null) throw new UnsupportedFeatureException("Cast to type " + code + " not supported (float8/int4 types are not available)");
         }
         checkTarget(t);
-        return new CastKernel(t);
+        return new CastKernel(t, node.opsetVersion() < 19);
     }
 
-    static CastKernel castLike() {
-        return new CastKernel(null);
+    static CastKernel castLike(Node node) {
+        return new CastKernel(null, node.opsetVersion() < 19);
     }
 
     private static void checkTarget(DType t) {
@@ -63,7 +70,30 @@ final class CastKernel implements Kernel {
             checkTarget(target);
         }
         Tensor y = ctx.output(0, target, x.dims());
-        convert(x, y);
+        if (target == DType.BFLOAT16 && truncateBfloat16 && x.dtype() != DType.BFLOAT16) {
+            truncateToBfloat16(x, y);
+        } else {
+            convert(x, y);
+        }
+    }
+
+    private static void truncateToBfloat16(Tensor x, Tensor y) {
+        int n = x.size();
+        java.nio.ShortBuffer b = y.shorts();
+        if (x.dtype().isFloatingPoint()) {
+            double[] v = Elements.toDoubles(x);
+            for (int i = 0; i < n; i++) {
+                float f = (float) v[i];
+                b.put(i, f != f ? (short) 0x7FC0 : (short) (Float.floatToRawIntBits(f) >>> 16));
+            }
+        } else {
+            long[] v = Elements.toLongs(x);
+            boolean u64 = x.dtype() == DType.UINT64;
+            for (int i = 0; i < n; i++) {
+                float f = u64 ? Elements.unsignedToFloat(v[i]) : (float) v[i];
+                b.put(i, (short) (Float.floatToRawIntBits(f) >>> 16));
+            }
+        }
     }
 
     /** Converts every element of {@code x} into {@code y}, which has the same size and its own type. */

@@ -102,7 +102,7 @@ public final class ElementwiseKernels {
         r.add("", "Clip", 1, 10, floats, ClipKernel::withAttributes);
         r.add("", "Clip", 11, LATEST, numeric, node -> ClipKernel.withInputs());
         r.add("", "Cast", 1, LATEST, Elements.ALL, CastKernel::cast);
-        r.add("", "CastLike", 15, LATEST, Elements.ALL, node -> CastKernel.castLike());
+        r.add("", "CastLike", 15, LATEST, Elements.ALL, CastKernel::castLike);
     }
 
     private static void unary(KernelRegistry r, String op, int from, Set<DType> types, Fn fn) {

@@ -52,6 +52,17 @@ class CastAndClipKernelTest {
     }
 
     @Test
+    void bfloat16TruncatesBeforeOpset19AndRoundsFrom19() {
+        // 0.48046875 is bfloat16 0x3EF6; 0.4796 lies between 0x3EF5 (0.478515625) and 0x3EF6, past their midpoint 0.4794921875.
+        Tensor x = floats(new float[] {0.4796f, Float.NaN}, 2);
+        Tensor old = run("Cast", 13, List.of(attr("to", (long) DType.BFLOAT16.onnxCode())), x);
+        assertThat(old.shorts().get(0)).isEqualTo((short) 0x3EF5);
+        assertThat(Float.isNaN(KernelHarness.halfValues(old)[1])).isTrue();
+        Tensor now = run("Cast", 19, List.of(attr("to", (long) DType.BFLOAT16.onnxCode())), x);
+        assertThat(now.shorts().get(0)).isEqualTo((short) 0x3EF6);
+    }
+
+    @Test
     void integersToFloatsAndBools() {
         Tensor u64 = ints(DType.UINT64, new long[] {-1L, 3}, 2);
         assertThat(cast(u64, DType.FLOAT).toFloatArray()).containsExactly(1.8446744e19f, 3f);
