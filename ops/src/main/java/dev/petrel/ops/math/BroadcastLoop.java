@@ -67,11 +67,6 @@ final class BroadcastLoop {
         return s.length == 0 ? 0 : s[s.length - 1];
     }
 
-    /** True when the output has as many elements as input {@code i} laid out the same way (no repetition). */
-    boolean isDense(int i) {
-        return loopDims.length == 1 && loopStrides[i][0] == 1;
-    }
-
     void forEachRow(Broadcast.RowVisitor visitor) {
         Broadcast.forEachRow(loopDims, loopStrides, visitor);
     }

@@ -169,15 +169,4 @@ final class Elements {
         // f is even and inexact: step one ulp toward d to get the odd neighbour that brackets d.
         return Float.intBitsToFloat(Math.abs((double) f) > Math.abs(d) ? bits - 1 : bits + 1);
     }
-
-    /** Reads element {@code i} of a floating tensor as a float. */
-    static float getFloat(Tensor t, int i) {
-        switch (t.dtype()) {
-            case FLOAT: return t.floats().get(i);
-            case DOUBLE: return (float) t.doubles().get(i);
-            case FLOAT16: return Float16.toFloat(t.shorts().get(i));
-            case BFLOAT16: return Float16.bfloat16ToFloat(t.shorts().get(i));
-            default: throw new IllegalArgumentException("expected a floating-point tensor, got " + t.describe());
-        }
-    }
 }
