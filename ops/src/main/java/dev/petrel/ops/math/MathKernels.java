@@ -8,5 +8,6 @@ public final class MathKernels {
 
     public static void register(KernelRegistry r) {
         ElementwiseKernels.register(r);
+        LinalgKernels.register(r);
     }
 }
