@@ -73,6 +73,11 @@ public final class Model {
         return new Model(graph, registry());
     }
 
+    /** A model whose kernels come from {@code kernels} only (tests, custom backends). */
+    public static Model of(Graph graph, KernelRegistry kernels) {
+        return new Model(graph, kernels);
+    }
+
     public Session newSession() {
         return newSession(new Options());
     }
