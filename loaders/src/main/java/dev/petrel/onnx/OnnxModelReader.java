@@ -57,7 +57,10 @@ public final class OnnxModelReader implements ModelLoader {
         }
     }
 
-    /** Parses a ModelProto held in memory; external data is not available. */
+    /**
+     * Parses a ModelProto held in memory (e.g. an Android asset). Weights given as raw data stay views of
+     * {@code model}, which must therefore not change afterwards; external data is not available.
+     */
     public static Graph read(ByteBuffer model) {
         if (!model.hasRemaining()) throw new ModelFormatException("the model is empty");
         try (ExternalFiles none = new ExternalFiles(null)) {

@@ -99,10 +99,10 @@ final class ProtoReader {
     /** Skips the current field, whatever its wire type. */
     void skip() {
         switch (wireType) {
-            case VARINT: rawVarint("unknown"); break;
-            case FIXED64: advance(8, "unknown"); break;
-            case FIXED32: advance(4, "unknown"); break;
-            case LEN: advance(length("unknown"), "unknown"); break;
+            case VARINT: rawVarint(null); break;
+            case FIXED64: advance(8, null); break;
+            case FIXED32: advance(4, null); break;
+            case LEN: advance(length(null), null); break;
             default: throw errorAt(tagOffset, "invalid wire type " + wireType);
         }
     }
@@ -272,7 +272,7 @@ final class ProtoReader {
         StringBuilder sb = new StringBuilder(describe());
         if (fieldNumber > 0) {
             sb.append(" field ").append(fieldNumber);
-            if (fieldName != null && !fieldName.equals("unknown")) sb.append(" (").append(fieldName).append(')');
+            if (fieldName != null) sb.append(" (").append(fieldName).append(')');
         }
         sb.append(": ").append(what).append(" at byte ").append(offset);
         return new ModelFormatException(sb.toString());

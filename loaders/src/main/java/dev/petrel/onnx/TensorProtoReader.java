@@ -212,7 +212,8 @@ final class TensorProtoReader {
                         break;
                     default: {
                         long x = v.nextVarint();
-                        if (width == 1) out.put(at, (byte) x);
+                        if (dtype == DType.BOOL) out.put(at, (byte) (x != 0 ? 1 : 0));
+                        else if (width == 1) out.put(at, (byte) x);
                         else if (width == 2) out.putShort(at, (short) x);
                         else out.putInt(at, (int) x);
                     }

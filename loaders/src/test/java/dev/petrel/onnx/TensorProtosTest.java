@@ -75,6 +75,12 @@ class TensorProtosTest {
     }
 
     @Test
+    void boolInt32DataIsNormalizedToZeroOrOne() {
+        byte[] pb = tensor("b", BOOL, 3).packedVarints(5, 2, 0, 1).toByteArray();
+        assertThat(TensorProtos.read(ByteBuffer.wrap(pb)).tensor().toByteArray()).containsExactly(1, 0, 1);
+    }
+
+    @Test
     void sequenceAndOptionalFilesAreUnsupportedNotMalformed() {
         // SequenceProto{name "x", elem_type TENSOR, tensor_values [TensorProto]} as the backend tests store it.
         byte[] seq = new ProtoWriter().string(1, "x").varint(2, 1)
