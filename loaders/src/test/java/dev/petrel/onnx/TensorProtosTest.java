@@ -103,6 +103,19 @@ class TensorProtosTest {
         }
     }
 
+    @net.jqwik.api.Property(tries = 1000)
+    void randomByteFlipsReadOrFailCleanly(@net.jqwik.api.ForAll long seed) {
+        byte[] pb = tensor("t", INT64, 2, 2).packedVarints(7, 1, -1, 300, 1L << 40).message(13, new ProtoWriter().string(1, "k"))
+                .toByteArray();
+        java.util.Random random = new java.util.Random(seed);
+        for (int i = 1 + random.nextInt(4); i > 0; i--) pb[random.nextInt(pb.length)] = (byte) random.nextInt(256);
+        try {
+            TensorProtos.read(ByteBuffer.wrap(pb));
+        } catch (dev.petrel.PetrelException expected) {
+            assertThat(expected.getMessage()).isNotBlank();
+        }
+    }
+
     @Test
     void externalDataNeedsAFileLocation() {
         byte[] pb = tensor("e", FLOAT, 1).message(13, new ProtoWriter().string(1, "location").string(2, "w.bin")).varint(14, 1).toByteArray();
