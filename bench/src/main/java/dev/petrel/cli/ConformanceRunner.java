@@ -178,7 +178,14 @@ public final class ConformanceRunner {
             for (ValueInfo v : feedable) if (v.name().equals(inName)) declared = v.dtype();
             feeds.put(inName, asDeclared(in.tensor(), declared));
         }
-        Map<String, Tensor> actual = session.run(feeds);
+        Map<String, Tensor> actual;
+        try {
+            actual = session.run(feeds);
+        } catch (dev.petrel.InvalidInputException e) {
+            // A few ONNX 1.12 tests feed inputs that contradict the model's own declared shape (e.g. CastLike's
+            // 'like' as [1] for a declared [3, 4]); Petrel rejects such inputs, as ONNX Runtime does.
+            return "unsupported: test data contradicts the model's declared inputs: " + e.getMessage();
+        }
         List<ValueInfo> outs = model.outputs();
         Map<String, Tensor> byName = new HashMap<>(actual);
         for (int i = 0; i < expected.size(); i++) {

@@ -26,16 +26,29 @@ final class BinaryKernel implements Kernel {
 
     private final Op op;
     private final String name;
+    /** PRelu before opset 7: a 1-D slope of length C applies along axis 1 (the channels), not the last axis. */
+    private final boolean channelSlope;
 
     BinaryKernel(Op op, String name) {
+        this(op, name, false);
+    }
+
+    BinaryKernel(Op op, String name, boolean channelSlope) {
         this.op = op;
         this.name = name;
+        this.channelSlope = channelSlope;
     }
 
     @Override
     public void run(KernelContext ctx) {
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
+        if (channelSlope && b.rank() == 1 && a.rank() > 2 && b.dim(0) == a.dim(1)) {
+            int[] d = new int[a.rank() - 1];
+            Arrays.fill(d, 1);
+            d[0] = b.dim(0);
+            b = b.reshape(d);
+        }
         DType t = a.dtype();
         if (b.dtype() != t) {
             throw new IllegalArgumentException(name + " needs inputs of one type: input 0 is " + a.describe()

@@ -70,7 +70,8 @@ public final class ElementwiseKernels {
         binary(r, "Sub", 7, numeric, Op.SUB);
         binary(r, "Mul", 7, numeric, Op.MUL);
         binary(r, "Div", 7, numeric, Op.DIV);
-        binary(r, "PRelu", 6, numeric, Op.PRELU);
+        r.add("", "PRelu", 6, 6, numeric, node -> new BinaryKernel(Op.PRELU, "PRelu", true));
+        binary(r, "PRelu", 7, numeric, Op.PRELU);
         binary(r, "BitwiseAnd", 18, Elements.INTS, Op.BIT_AND);
         binary(r, "BitwiseOr", 18, Elements.INTS, Op.BIT_OR);
         binary(r, "BitwiseXor", 18, Elements.INTS, Op.BIT_XOR);
