@@ -2,6 +2,7 @@ package dev.petrel.ops.tensor;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Node;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -34,7 +35,7 @@ final class DropoutKernel implements Kernel {
             training = tm != null && tm.size() > 0 && Scalars.isNonZero(tm.bytes(), 0, tm.dtype());
         }
         if (training && ratio != 0) {
-            throw new IllegalArgumentException("Dropout training mode is not supported (random masks; ratio " + ratio + ")");
+            throw new UnsupportedFeatureException("Dropout training mode is not supported (random masks; ratio " + ratio + ")");
         }
         Tensor y = ctx.output(0, x.dtype(), x.dims());
         ElementCopier.copyAll(x, y);

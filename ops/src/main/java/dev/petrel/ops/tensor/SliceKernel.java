@@ -80,11 +80,13 @@ final class SliceKernel implements Kernel {
             } else if (step > 0) {
                 start = clamp(start, 0, dim);
                 end = clamp(end, 0, dim);
-                count = end > start ? (end - start + step - 1) / step : 0;
+                count = end > start ? (end - start - 1) / step + 1 : 0;
             } else {
                 start = clamp(start, 0, dim - 1);
                 end = clamp(end, -1, dim - 1);
-                count = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+                // -Long.MIN_VALUE overflows; any step that large takes one element anyway.
+                long back = step == Long.MIN_VALUE ? Long.MAX_VALUE : -step;
+                count = start > end ? (start - end - 1) / back + 1 : 0;
             }
             dims[a] = (int) count;
             if (count > 0) {
