@@ -65,7 +65,7 @@ class StridedCopyProperties {
             s = Math.max(0, Math.min(n, s));
             e = Math.max(0, Math.min(n, e));
             for (int i = s; i < e; i += step) expected.add(i * 10);
-        } else {
+        } else if (n > 0) {
             s = Math.max(0, Math.min(n - 1, s));
             e = Math.max(-1, Math.min(n - 1, e));
             for (int i = s; i > e; i += step) expected.add(i * 10);
