@@ -38,6 +38,6 @@ final class DepthToSpaceKernel implements Kernel {
         int sBw = crd ? hw : oc * hw;
         int[] dims = {n, oc, h, b, w, b};
         int[] strides = {c * hw, sC, w, sBh, 1, sBw};
-        StridedCopy.copy(x, 0, dims, strides, y, 0);
+        StridedCopy.copy(x, 0, dims, strides, y, 0, ctx.parallel());
     }
 }

@@ -14,6 +14,6 @@ final class ExpandKernel implements Kernel {
         int[] out = Broadcast.shape(x.dims(), shape);
         ShapeArgs.size(out, "Expand output shape");
         Tensor y = ctx.output(0, x.dtype(), out);
-        if (y.size() > 0) StridedCopy.copy(x, 0, out, Broadcast.strides(x.dims(), out), y, 0);
+        if (y.size() > 0) StridedCopy.copy(x, 0, out, Broadcast.strides(x.dims(), out), y, 0, ctx.parallel());
     }
 }

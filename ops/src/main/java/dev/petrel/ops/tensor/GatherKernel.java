@@ -2,14 +2,19 @@ package dev.petrel.ops.tensor;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.Parallel;
 
 /**
  * Gather along one axis: output shape data[:axis] + indices.shape + data[axis+1:]. Each index selects
  * a contiguous block of data[axis+1:], so axis 0 (an embedding lookup) copies whole rows.
  */
 final class GatherKernel implements Kernel {
+    /** Below this many elements splitting the blocks over threads costs more than it saves. */
+    private static final int PARALLEL_ELEMENTS = 1 << 16;
+
     private final long axis;
 
     GatherKernel(Node node) {
@@ -30,21 +35,22 @@ final class GatherKernel implements Kernel {
         for (int d = 0; d < q; d++) outDims[a + d] = indices.dim(d);
         for (int d = a + 1; d < r; d++) outDims[q + d - 1] = data.dim(d);
         Tensor y = ctx.output(0, data.dtype(), ShapeArgs.dims(outDims, "Gather output shape"));
-        int outer = 1;
-        for (int d = 0; d < a; d++) outer *= data.dim(d);
-        int inner = 1;
-        for (int d = a + 1; d < r; d++) inner *= data.dim(d);
+        int outer = Shapes.product(data.dims(), 0, a);
+        int inner = Shapes.product(data.dims(), a + 1, r);
         int dim = data.dim(a);
         int n = indices.size();
         int[] idx = new int[n];
         for (int k = 0; k < n; k++) idx[k] = Indices.get(indices, k, dim, "Gather index");
         if (inner == 0) return;
-        for (int o = 0; o < outer; o++) {
-            int srcBase = o * dim;
-            int dstBase = o * n;
-            for (int k = 0; k < n; k++) {
-                ElementCopier.copy(data, (srcBase + idx[k]) * inner, y, (dstBase + k) * inner, inner);
+        int blocks = outer * n;
+        Parallel.RangeBody body = (from, to) -> {
+            for (int b = from; b < to; b++) {
+                int o = b / n;
+                int k = b - o * n;
+                ElementCopier.copy(data, (o * dim + idx[k]) * inner, y, b * inner, inner);
             }
-        }
+        };
+        if ((long) blocks * inner >= PARALLEL_ELEMENTS) ctx.parallel().forRange(blocks, body);
+        else body.run(0, blocks);
     }
 }

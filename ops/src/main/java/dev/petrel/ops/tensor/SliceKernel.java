@@ -96,7 +96,7 @@ final class SliceKernel implements Kernel {
             }
         }
         Tensor y = ctx.output(0, x.dtype(), dims);
-        if (y.size() > 0) StridedCopy.copy(x, (int) offset, dims, strides, y, 0);
+        if (y.size() > 0) StridedCopy.copy(x, (int) offset, dims, strides, y, 0, ctx.parallel());
     }
 
     private static long clamp(long v, long lo, long hi) {

@@ -29,6 +29,6 @@ final class SpaceToDepthKernel implements Kernel {
         int hw = h * w;
         int[] dims = {n, b, b, c, h / b, w / b};
         int[] strides = {c * hw, w, 1, hw, b * w, b};
-        StridedCopy.copy(x, 0, dims, strides, y, 0);
+        StridedCopy.copy(x, 0, dims, strides, y, 0, ctx.parallel());
     }
 }

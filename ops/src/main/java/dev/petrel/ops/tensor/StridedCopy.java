@@ -1,6 +1,7 @@
 package dev.petrel.ops.tensor;
 
 import dev.petrel.Tensor;
+import dev.petrel.spi.Parallel;
 import java.nio.ByteBuffer;
 
 /**
@@ -10,6 +11,9 @@ import java.nio.ByteBuffer;
  * first, so a view whose innermost dimension has stride 1 moves whole rows at once.
  */
 final class StridedCopy {
+    /** Below this many elements splitting the rows over threads costs more than it saves. */
+    private static final int PARALLEL_ELEMENTS = 1 << 16;
+
     private StridedCopy() {}
 
     /**
@@ -17,10 +21,11 @@ final class StridedCopy {
      * {@code src[srcOffset + sum(i[k] * srcStrides[k])]} to consecutive elements of {@code dst} from {@code dstIndex}.
      */
     static void copy(Tensor src, int srcOffset, int[] dims, int[] srcStrides, Tensor dst, int dstIndex) {
-        copy(src.bytes(), srcOffset, dims, srcStrides, dst.bytes(), dstIndex, src.dtype().byteSize());
+        copy(src, srcOffset, dims, srcStrides, dst, dstIndex, Parallel.SEQUENTIAL);
     }
 
-    static void copy(ByteBuffer src, int srcOffset, int[] dims, int[] srcStrides, ByteBuffer dst, int dstIndex, int width) {
+    /** As {@link #copy(Tensor, int, int[], int[], Tensor, int)}, with the rows split over {@code parallel}'s threads. */
+    static void copy(Tensor src, int srcOffset, int[] dims, int[] srcStrides, Tensor dst, int dstIndex, Parallel parallel) {
         int rank = dims.length;
         int[] d = new int[rank];
         int[] s = new int[rank];
@@ -38,25 +43,45 @@ final class StridedCopy {
                 n++;
             }
         }
+        ByteBuffer in = src.bytes();
+        ByteBuffer out = dst.bytes();
+        int width = src.dtype().byteSize();
         if (n == 0) {
-            ElementCopier.copy(src, srcOffset, dst, dstIndex, 1, width);
+            ElementCopier.copy(in, srcOffset, out, dstIndex, 1, width);
             return;
         }
-        int inner = d[n - 1];
-        int innerStride = s[n - 1];
         int rows = 1;
         for (int k = 0; k < n - 1; k++) rows *= d[k];
-        int[] idx = new int[n];
+        int outer = n - 1;
+        if (parallel.threads() > 1 && rows > 1 && (long) rows * d[n - 1] >= PARALLEL_ELEMENTS) {
+            parallel.forRange(rows, (from, to) -> copyRows(in, srcOffset, d, s, outer, out, dstIndex, width, from, to));
+        } else {
+            copyRows(in, srcOffset, d, s, outer, out, dstIndex, width, 0, rows);
+        }
+    }
+
+    /** Rows [from, to) of the merged view; a row is the innermost dimension {@code d[outer]}. */
+    private static void copyRows(ByteBuffer src, int srcOffset, int[] d, int[] s, int outer, ByteBuffer dst, int dstIndex,
+                                 int width, int from, int to) {
+        int inner = d[outer];
+        int innerStride = s[outer];
+        int[] idx = new int[outer];
         int off = srcOffset;
-        int out = dstIndex;
-        for (int r = 0; r < rows; r++) {
+        int r = from;
+        for (int k = outer - 1; k >= 0; k--) {
+            idx[k] = r % d[k];
+            r /= d[k];
+            off += idx[k] * s[k];
+        }
+        int o = dstIndex + from * inner;
+        for (int row = from; row < to; row++) {
             if (innerStride == 0) {
-                ElementCopier.fill(dst, out, inner, ElementCopier.bits(src, off, width), width);
+                ElementCopier.fill(dst, o, inner, ElementCopier.bits(src, off, width), width);
             } else {
-                ElementCopier.copyStrided(src, off, innerStride, dst, out, inner, width);
+                ElementCopier.copyStrided(src, off, innerStride, dst, o, inner, width);
             }
-            out += inner;
-            for (int k = n - 2; k >= 0; k--) {
+            o += inner;
+            for (int k = outer - 1; k >= 0; k--) {
                 off += s[k];
                 if (++idx[k] < d[k]) break;
                 off -= s[k] * d[k];

@@ -36,6 +36,6 @@ final class TileKernel implements Kernel {
             vDims[2 * i + 1] = x.dim(i);
             vStrides[2 * i + 1] = inStrides[i];
         }
-        StridedCopy.copy(x, 0, vDims, vStrides, y, 0);
+        StridedCopy.copy(x, 0, vDims, vStrides, y, 0, ctx.parallel());
     }
 }

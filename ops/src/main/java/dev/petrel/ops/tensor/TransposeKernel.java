@@ -31,7 +31,7 @@ final class TransposeKernel implements Kernel {
             strides[i] = inStrides[p[i]];
         }
         Tensor y = ctx.output(0, x.dtype(), dims);
-        StridedCopy.copy(x, 0, dims, strides, y, 0);
+        StridedCopy.copy(x, 0, dims, strides, y, 0, ctx.parallel());
     }
 
     private int[] permutation(int r) {

@@ -29,6 +29,7 @@ final class Harness {
     private final List<Attribute> attrs = new ArrayList<>();
     private final List<Tensor> inputs = new ArrayList<>();
     private int outputs = 1;
+    private Parallel parallel = Parallel.SEQUENTIAL;
 
     private Harness(String op) {
         this.op = op;
@@ -47,6 +48,18 @@ final class Harness {
     /** Adds inputs; null marks an absent optional input. */
     Harness in(Tensor... t) { inputs.addAll(Arrays.asList(t)); return this; }
     Harness outputs(int n) { outputs = n; return this; }
+
+    /** Runs with a 4-way Parallel that does its chunks last to first, to catch chunks that depend on each other. */
+    Harness chunked() {
+        parallel = new Parallel() {
+            @Override public int threads() { return 4; }
+            @Override public void forRange(int count, RangeBody body) {
+                int chunk = (count + 3) / 4;
+                for (int from = (count - 1) / chunk * chunk; from >= 0; from -= chunk) body.run(from, Math.min(count, from + chunk));
+            }
+        };
+        return this;
+    }
 
     Tensor run() {
         return runAll()[0];
@@ -80,7 +93,7 @@ final class Harness {
                 return t;
             }
             @Override public Tensor[] runSubgraph(Graph graph, Tensor... in) { throw new UnsupportedOperationException(); }
-            @Override public Parallel parallel() { return Parallel.SEQUENTIAL; }
+            @Override public Parallel parallel() { return parallel; }
         });
         return out;
     }
