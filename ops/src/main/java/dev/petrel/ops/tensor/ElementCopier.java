@@ -1,6 +1,5 @@
 package dev.petrel.ops.tensor;
 
-import dev.petrel.DType;
 import dev.petrel.Tensor;
 import java.nio.ByteBuffer;
 
@@ -91,9 +90,5 @@ final class ElementCopier {
     static void copyAll(Tensor src, Tensor dst) {
         int n = src.bytes().limit();
         if (n > 0) Tensor.copyBytes(src.bytes(), 0, dst.bytes(), 0, n);
-    }
-
-    static void requireStorable(DType t, String what) {
-        if (!t.isStorable()) throw new IllegalArgumentException(what + " of type " + t + " is not supported");
     }
 }

@@ -54,13 +54,6 @@ final class Scalars {
         }
     }
 
-    /** Raw bits of the integer {@code v} stored as type {@code t}. */
-    static long bitsOfLong(long v, DType t) {
-        if (t.isFloatingPoint()) return bitsOf((double) v, t);
-        if (t == DType.BOOL) return v != 0 ? 1 : 0;
-        return v;
-    }
-
     static void put(ByteBuffer b, int i, DType t, double v) {
         ElementCopier.putBits(b, i, bitsOf(v, t), t.byteSize());
     }
