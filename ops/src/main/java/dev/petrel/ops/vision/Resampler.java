@@ -176,20 +176,26 @@ final class Resampler {
         return m;
     }
 
+    /**
+     * The input coordinate of output position j. As in the ONNX definition, the resized length in these
+     * formulas is input length times scale, which need not be an integer (it differs from the output
+     * length when downsampling by a scale like 0.6).
+     */
     private double original(int j, double scale, int in, int outLen, double start, double end) {
+        double resized = scale * in;
         switch (coord) {
             case HALF_PIXEL: return (j + 0.5) / scale - 0.5;
             case HALF_PIXEL_SYMMETRIC: {
-                double adjustment = outLen / (scale * in);
+                double adjustment = outLen / resized;
                 double center = in / 2.0;
                 return center * (1 - adjustment) + (j + 0.5) / scale - 0.5;
             }
-            case PYTORCH_HALF_PIXEL: return outLen > 1 ? (j + 0.5) / scale - 0.5 : 0;
-            case ALIGN_CORNERS: return outLen == 1 ? 0 : j * (double) (in - 1) / (outLen - 1);
+            case PYTORCH_HALF_PIXEL: return resized > 1 ? (j + 0.5) / scale - 0.5 : 0;
+            case ALIGN_CORNERS: return outLen == 1 || resized == 1 ? 0 : j * (double) (in - 1) / (resized - 1);
             case ASYMMETRIC: return j / scale;
             case TF_HALF_PIXEL_FOR_NN: return (j + 0.5) / scale;
             case TF_CROP_AND_RESIZE:
-                return outLen > 1 ? start * (in - 1) + j * (end - start) * (in - 1) / (outLen - 1) : 0.5 * (start + end) * (in - 1);
+                return resized > 1 ? start * (in - 1) + j * (end - start) * (in - 1) / (resized - 1) : 0.5 * (start + end) * (in - 1);
             default: throw new AssertionError(coord);
         }
     }
