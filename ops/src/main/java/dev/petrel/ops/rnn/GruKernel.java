@@ -17,7 +17,7 @@ final class GruKernel extends RecurrentKernel {
     }
 
     @Override
-    void step(Weights w, double[] x, int xOff, double[] h, double[] c, double[] scratch, int act) {
+    void step(Weights w, double[] x, double[] h, double[] c, double[] scratch, int act) {
         Activation f = activations[act];
         Activation g = activations[act + 1];
         int n = hidden;

@@ -31,7 +31,7 @@ final class LstmKernel extends RecurrentKernel {
     }
 
     @Override
-    void step(Weights w, double[] x, int xOff, double[] h, double[] c, double[] scratch, int act) {
+    void step(Weights w, double[] x, double[] h, double[] c, double[] scratch, int act) {
         Activation f = activations[act];
         Activation g = activations[act + 1];
         Activation hf = activations[act + 2];

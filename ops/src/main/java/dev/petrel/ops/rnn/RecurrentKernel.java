@@ -68,10 +68,10 @@ abstract class RecurrentKernel implements Kernel {
     }
 
     /**
-     * One step: reads x (at xOff, length input) and the state h (and c for LSTM), overwrites h (and c).
+     * One step: reads x (length input) and the state h (and c for LSTM), overwrites h (and c).
      * {@code act} is the offset of this direction's activations in {@link #activations}.
      */
-    abstract void step(Weights w, double[] x, int xOff, double[] h, double[] c, double[] scratch, int act);
+    abstract void step(Weights w, double[] x, double[] h, double[] c, double[] scratch, int act);
 
     /** True when the operator has a cell state (LSTM). */
     boolean hasCell() {
@@ -146,7 +146,7 @@ abstract class RecurrentKernel implements Kernel {
                     int t = reverse ? len - 1 - s : s;
                     int xOff = (batchFirst ? b * seq + t : t * batch + b) * input;
                     System.arraycopy(x, xOff, xrow, 0, input);
-                    step(wts, xrow, 0, h, c, scratch, d * slots);
+                    step(wts, xrow, h, c, scratch, d * slots);
                     if (y != null) System.arraycopy(h, 0, y, yIndex(t, d, b, seq, batch), hidden);
                 }
                 if (len == 0) {

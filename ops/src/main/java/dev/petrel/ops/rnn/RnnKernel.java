@@ -9,7 +9,7 @@ final class RnnKernel extends RecurrentKernel {
     }
 
     @Override
-    void step(Weights w, double[] x, int xOff, double[] h, double[] c, double[] scratch, int act) {
+    void step(Weights w, double[] x, double[] h, double[] c, double[] scratch, int act) {
         Activation f = activations[act];
         for (int k = 0; k < hidden; k++) scratch[k] = f.apply(clip(inputPart(w, 0, k, x) + recurrentPart(w, 0, k, h)));
         System.arraycopy(scratch, 0, h, 0, hidden);
