@@ -7,5 +7,7 @@ public final class MathKernels {
     private MathKernels() {}
 
     public static void register(KernelRegistry r) {
+        ElementwiseKernels.register(r);
+        LinalgKernels.register(r);
     }
 }
