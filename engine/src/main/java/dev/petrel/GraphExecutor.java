@@ -238,6 +238,8 @@ final class GraphExecutor {
                 kernel.run(ctx);
             } catch (KernelException e) {
                 throw e;
+            } catch (UnsupportedFeatureException e) {
+                throw new UnsupportedFeatureException("node '" + nodeNames[i] + "' (" + node.opType() + "): " + e.getMessage());
             } catch (RuntimeException e) {
                 throw new KernelException(nodeNames[i], node.opType(), describeInputs(i) + ": " + e.getMessage(), e);
             }
@@ -264,12 +266,14 @@ final class GraphExecutor {
         }
         KernelRegistry.Entry e = registry.find(node, types);
         if (e == null) {
-            throw new KernelException(nodeNames[i], node.opType(), "no kernel for inputs " + describeInputs(i)
-                    + "; kernels accept " + registry.describeTypes(node), null);
+            throw new UnsupportedFeatureException("node '" + nodeNames[i] + "' (" + node.opType() + "): no kernel for "
+                    + describeInputs(i) + "; kernels accept " + registry.describeTypes(node));
         }
         if (e != entries[i]) {
             try {
                 kernels[i] = e.factory().create(node);
+            } catch (UnsupportedFeatureException ex) {
+                throw new UnsupportedFeatureException("node '" + nodeNames[i] + "' (" + node.opType() + "): " + ex.getMessage());
             } catch (PetrelException ex) {
                 throw new KernelException(nodeNames[i], node.opType(), ex.getMessage(), ex);
             } catch (RuntimeException ex) {

@@ -48,10 +48,18 @@ public final class Model {
 
     /** Loads a model file with the first {@link ModelLoader} on the class path that accepts it. */
     public static Model load(Path file) {
+        return new Model(readGraph(file), registry());
+    }
+
+    /**
+     * Reads a model file into its graph without checking that its operators are supported, for tools
+     * that report on a model ({@code petrel inspect}).
+     */
+    public static Graph readGraph(Path file) {
         if (!Files.isRegularFile(file)) throw new ModelFormatException("no such model file: " + file);
         try {
             for (ModelLoader loader : ServiceLoader.load(ModelLoader.class, Model.class.getClassLoader())) {
-                if (loader.accepts(file)) return new Model(loader.load(file), registry());
+                if (loader.accepts(file)) return loader.load(file);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
@@ -63,6 +71,11 @@ public final class Model {
     /** A model over an already built graph, using the kernels of every available backend. */
     public static Model of(Graph graph) {
         return new Model(graph, registry());
+    }
+
+    /** A model whose kernels come from {@code kernels} only (tests, custom backends). */
+    public static Model of(Graph graph, KernelRegistry kernels) {
+        return new Model(graph, kernels);
     }
 
     public Session newSession() {

@@ -6,7 +6,7 @@ import java.util.List;
  * The model uses operators that no registered kernel implements. Thrown by {@link Model#load} before
  * anything runs; {@link #operators()} lists each one as {@code domain::Op (opset N)}.
  */
-public class UnsupportedOperatorException extends PetrelException {
+public class UnsupportedOperatorException extends UnsupportedFeatureException {
     private static final long serialVersionUID = 1L;
     private final List<String> operators;
 
