@@ -123,18 +123,50 @@ final class IntGemm {
                 int rowSum = aRowSum[aRow];
                 int bBase = bBatchOf[batch] * nn;
                 int outOff = r * nn;
-                for (int j = j0; j < j1; j++) {
+                int j = j0;
+                // Four columns at a time: each element of the A row is loaded once for four products.
+                for (; j + 3 < j1; j += 4) {
+                    int col = bBase + j;
+                    int b0 = col * kk;
+                    int b1 = b0 + kk;
+                    int b2 = b1 + kk;
+                    int b3 = b2 + kk;
+                    int s0 = 0;
+                    int s1 = 0;
+                    int s2 = 0;
+                    int s3 = 0;
+                    for (int q = 0; q < kk; q++) {
+                        int x = ap[aOff + q];
+                        s0 += x * bp[b0 + q];
+                        s1 += x * bp[b1 + q];
+                        s2 += x * bp[b2 + q];
+                        s3 += x * bp[b3 + q];
+                    }
+                    store(outArray, outBuffer, outOff + j, correct(s0, col, zaRow, rowSum, kk));
+                    store(outArray, outBuffer, outOff + j + 1, correct(s1, col + 1, zaRow, rowSum, kk));
+                    store(outArray, outBuffer, outOff + j + 2, correct(s2, col + 2, zaRow, rowSum, kk));
+                    store(outArray, outBuffer, outOff + j + 3, correct(s3, col + 3, zaRow, rowSum, kk));
+                }
+                for (; j < j1; j++) {
                     int col = bBase + j;
                     int bOff = col * kk;
                     int s = 0;
                     for (int q = 0; q < kk; q++) s += ap[aOff + q] * bp[bOff + q];
-                    int zbCol = zb[col];
-                    int v = s - zbCol * rowSum - zaRow * bColSum[col] + kk * zaRow * zbCol;
-                    if (outArray != null) outArray[outOff + j] = v;
-                    else outBuffer.put(outOff + j, v);
+                    store(outArray, outBuffer, outOff + j, correct(s, col, zaRow, rowSum, kk));
                 }
             }
         }
+    }
+
+    /** sum (a - za)(b - zb) from sum ab: subtracts zb * sum a and za * sum b, adds K * za * zb. */
+    private int correct(int dot, int col, int zaRow, int rowSum, int kk) {
+        int zbCol = zb[col];
+        return dot - zbCol * rowSum - zaRow * bColSum[col] + kk * zaRow * zbCol;
+    }
+
+    private static void store(int[] outArray, IntBuffer outBuffer, int index, int v) {
+        if (outArray != null) outArray[index] = v;
+        else outBuffer.put(index, v);
     }
 
     private static void checkByteType(Tensor t, String name) {
