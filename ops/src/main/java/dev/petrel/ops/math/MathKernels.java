@@ -7,5 +7,6 @@ public final class MathKernels {
     private MathKernels() {}
 
     public static void register(KernelRegistry r) {
+        LinalgKernels.register(r);
     }
 }
