@@ -34,6 +34,14 @@ class DequantizeLinearKernelTest {
     }
 
     @Test
+    void blocked() {
+        // x [1, 4], blocks of 2 along axis 1: scales 1 and 10, zero points 0 and 1.
+        Tensor y = run1("DequantizeLinear", 21, in(i8(new int[] {1, 2, 3, 4}, 1, 4), Tensor.of(new float[] {1, 10}, 1, 2),
+                i8(new int[] {0, 1}, 1, 2)), Attribute.ofInt("axis", 1), Attribute.ofInt("block_size", 2));
+        assertThat(y.toFloatArray()).containsExactly(1, 2, 20, 30);
+    }
+
+    @Test
     void float16ScaleGivesFloat16Output() {
         Tensor scale = Tensor.allocate(DType.FLOAT16);
         scale.shorts().put(0, Float16.fromFloat(0.5f));

@@ -26,6 +26,12 @@ class QuantizeLinearKernelTest {
     }
 
     @Test
+    void dividesInFloatLikeOnnxRuntime() {
+        // 0.5f / (5f / 255f) is exactly 25.5 in float (a tie, to 26) but 25.4999... in double (25).
+        assertThat(ints(run1("QuantizeLinear", 13, in(f(0.5f), scalar(5f / 255f))))).containsExactly(26);
+    }
+
+    @Test
     void saturatesInt8AndDefaultsToUint8() {
         assertThat(ints(run1("QuantizeLinear", 13, in(f(300, -300, 127.4f, -128.6f), scalar(1), i8Scalar(0)))))
                 .containsExactly(127, -128, 127, -128);
