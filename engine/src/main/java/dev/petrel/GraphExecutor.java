@@ -66,7 +66,8 @@ final class GraphExecutor {
         this.registry = registry;
         this.options = options;
         this.parent = parent;
-        this.parallel = Parallel.SEQUENTIAL;
+        this.parallel = parent != null ? parent.parallel
+                : options.threads() > 1 ? new WorkerPool(options.threads()) : Parallel.SEQUENTIAL;
         int maxPlans = options.maxPlans();
         this.plans = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
@@ -308,6 +309,7 @@ final class GraphExecutor {
     }
 
     void release() {
+        if (parent == null && parallel instanceof WorkerPool) ((WorkerPool) parallel).close();
         plans.clear();
         current = null;
         Arrays.fill(values, null);

@@ -14,7 +14,8 @@ import java.util.Arrays;
  * A dense tensor: an element type, a shape, and little-endian storage in a {@link ByteBuffer}.
  *
  * <p>The storage may be a view into a memory-mapped model file (weights are never copied on load),
- * a heap buffer, or off-heap memory planned by a {@link Session}. Tensors made by the factory methods
+ * a heap buffer (tensors made here and results returned to callers), or off-heap memory planned by a
+ * {@link Session} for intermediate values. Tensors made by the factory methods
  * copy the caller's array, so Petrel never modifies what a user passed in.
  *
  * <pre>{@code
@@ -54,11 +55,17 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- construction
 
-    /** A zero-filled tensor in off-heap memory. */
+    /**
+     * A zero-filled tensor on the Java heap. Heap storage is what results handed to callers use: the
+     * garbage collector frees it like any array, with no off-heap limit to run into under load.
+     */
     public static Tensor allocate(DType dtype, int... dims) {
         int[] d = dims.clone();
         long n = (long) checkedSize(d) * dtype.byteSize();
-        return new Tensor(dtype, d, ByteBuffer.allocateDirect((int) Math.max(n, 0)));
+        if (n > Integer.MAX_VALUE) {
+            throw new PetrelException(dtype + Arrays.toString(d) + " needs " + n + " bytes, more than one buffer holds (2 GiB)");
+        }
+        return new Tensor(dtype, d, ByteBuffer.allocate((int) n));
     }
 
     /**
@@ -234,7 +241,7 @@ public final class Tensor {
         return a;
     }
 
-    /** A deep copy in fresh off-heap memory. */
+    /** A deep copy on the heap. */
     public Tensor copy() {
         Tensor t = allocate(dtype, dims);
         copyBytes(bytes, 0, t.bytes, 0, bytes.limit());

@@ -27,6 +27,7 @@ public final class PortableBackend implements Backend {
         dev.petrel.ops.quant.QuantKernels.register(r);
         dev.petrel.ops.control.ControlKernels.register(r);
         dev.petrel.ops.vision.VisionKernels.register(r);
+        dev.petrel.ops.loss.LossKernels.register(r);
         dev.petrel.ops.signal.SignalKernels.register(r);
     }
 }
