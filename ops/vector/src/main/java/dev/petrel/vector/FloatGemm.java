@@ -1,0 +1,299 @@
+package dev.petrel.vector;
+
+import dev.petrel.spi.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * fp32 matrix product C = A x B on the Vector API, in the Goto/BLIS style.
+ *
+ * <p>B comes pre-packed ({@link PackedMatrix}): panels of {@link #NR} vectors of the preferred
+ * species (2 x 16 floats with AVX-512, 2 x 8 with AVX2, 2 x 4 with NEON). A is packed per call into
+ * this object's scratch in row panels of {@link #MR} rows interleaved by k, so the micro-kernel reads
+ * both operands sequentially from float arrays: one broadcast of A per row, {@code NR} loads of B
+ * and {@code MR x NR} FMAs into register accumulators per step of k. Rows left over (M mod MR) are
+ * packed into narrower panels of 4, 2 and 1 rows with their own kernels, and columns past N are
+ * zeros in the last B panel, so the k loop never needs masks; only the final store of a partial
+ * panel is masked.
+ *
+ * <p>Blocking: K in chunks of {@link #KC} so that a B micro-panel (KC x NR vectors, 32 KiB for
+ * AVX-512) stays in L1 while every row panel of the A block streams past it from L2; M in blocks of
+ * {@link #MC} rows so the A block (MC x KC) fits L2. Partial sums of later K chunks are added to C.
+ * Threads take contiguous ranges of B panels (the N dimension); they share the packed A.
+ *
+ * <p>An instance's scratch is used by one call at a time.
+ */
+final class FloatGemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int NR = 2;
+    static final int NRW = NR * L;
+    static final int MR = 6;
+    static final int KC = Integer.getInteger("petrel.gemm.kc", 256);
+    static final int MC = MR * 24;
+
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
+    static final long PARALLEL_MIN = 1L << 17;
+
+    private float[] aPack = new float[0];
+    /** One MR x NRW accumulator tile per thread: the micro-kernel's result, added to C by {@link #flush}. */
+    private float[][] tiles = new float[1][MR * NRW];
+    private int m;
+    private int k;
+    /** Scratch for a B known only at run time. */
+    final PackedMatrix bScratch = new PackedMatrix();
+
+    /** Rows in the A panel that starts {@code rest} rows before the end of A. */
+    private static int width(int rest) {
+        return rest >= MR ? MR : rest >= 4 ? 4 : rest >= 2 ? 2 : 1;
+    }
+
+    /**
+     * Packs A: element (i, kk) at element offset {@code off + i*sam + kk*sak} of {@code a}
+     * (little-endian floats), m x k.
+     */
+    void packA(MemorySegment a, long off, long sam, long sak, int m, int k) {
+        this.m = m;
+        this.k = k;
+        int size = Math.max(1, m * k);
+        if (aPack.length < size) aPack = new float[size];
+        float[] d = aPack;
+        for (int r0 = 0; r0 < m; ) {
+            int w = width(m - r0);
+            int base = r0 * k;
+            for (int r = 0; r < w; r++) {
+                long row = (off + (r0 + r) * sam) * 4L;
+                long step = sak * 4L;
+                int dst = base + r;
+                for (int kk = 0; kk < k; kk++) {
+                    d[dst] = a.get(FLOAT_LE, row + kk * step);
+                    dst += w;
+                }
+            }
+            r0 += w;
+        }
+    }
+
+    /**
+     * C = packed A x {@code b}: C(i, j) at byte offset {@code cOff + (i*ldc + j)*4} of {@code c},
+     * overwriting it. Splits B's panels over {@code parallel}.
+     */
+    void multiply(Parallel parallel, PackedMatrix b, MemorySegment c, long cOff, int ldc) {
+        if (b.k != k) throw new IllegalStateException("packed A has K=" + k + ", B has K=" + b.k);
+        int n = b.n;
+        if (m == 0 || n == 0) return;
+        long ldcB = ldc * 4L;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) c.set(FLOAT_LE, cOff + i * ldcB + j * 4L, 0f);
+            }
+            return;
+        }
+        int threads = (long) m * n * k < PARALLEL_MIN ? 1 : Math.min(parallel.threads(), b.panels);
+        if (tiles.length < threads) {
+            tiles = new float[threads][MR * NRW];
+        }
+        if (threads <= 1) {
+            compute(b, 0, b.panels, c, cOff, ldcB, tiles[0]);
+        } else {
+            int total = b.panels;
+            int parts = threads;
+            parallel.forRange(parts, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    compute(b, total * t / parts, total * (t + 1) / parts, c, cOff, ldcB, tiles[t]);
+                }
+            });
+        }
+    }
+
+    private void compute(PackedMatrix b, int p0, int p1, MemorySegment c, long cOff, long ldcB, float[] tile) {
+        final int m = this.m;
+        final int k = this.k;
+        final int n = b.n;
+        final float[] a = aPack;
+        final float[] bd = b.data;
+        for (int kc0 = 0; kc0 < k; kc0 += KC) {
+            int kc = Math.min(KC, k - kc0);
+            boolean accumulate = kc0 > 0;
+            for (int ic = 0; ic < m; ic += MC) {
+                int ie = Math.min(m, ic + MC);
+                for (int p = p0; p < p1; p++) {
+                    int bi = p * k * NRW + kc0 * NRW;
+                    int j0 = p * NRW;
+                    int cols = Math.min(NRW, n - j0);
+                    for (int r0 = ic; r0 < ie; ) {
+                        int w = width(m - r0);
+                        int ai = r0 * k + kc0 * w;
+                        long co = cOff + r0 * ldcB + j0 * 4L;
+                        switch (w) {
+                            case MR -> kernel6(a, ai, bd, bi, kc, tile);
+                            case 4 -> kernel4(a, ai, bd, bi, kc, tile);
+                            case 2 -> kernel2(a, ai, bd, bi, kc, tile);
+                            default -> kernel1(a, ai, bd, bi, kc, tile);
+                        }
+                        flush(tile, w, c, co, ldcB, cols, accumulate);
+                        r0 += w;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void kernel6(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ai += MR;
+            bi += NRW;
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NRW);
+        c11.intoArray(t, NRW + L);
+        c20.intoArray(t, 2 * NRW);
+        c21.intoArray(t, 2 * NRW + L);
+        c30.intoArray(t, 3 * NRW);
+        c31.intoArray(t, 3 * NRW + L);
+        c40.intoArray(t, 4 * NRW);
+        c41.intoArray(t, 4 * NRW + L);
+        c50.intoArray(t, 5 * NRW);
+        c51.intoArray(t, 5 * NRW + L);
+    }
+
+    private static void kernel4(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            ai += 4;
+            bi += NRW;
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NRW);
+        c11.intoArray(t, NRW + L);
+        c20.intoArray(t, 2 * NRW);
+        c21.intoArray(t, 2 * NRW + L);
+        c30.intoArray(t, 3 * NRW);
+        c31.intoArray(t, 3 * NRW + L);
+    }
+
+    private static void kernel2(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            ai += 2;
+            bi += NRW;
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NRW);
+        c11.intoArray(t, NRW + L);
+    }
+
+    /** One row: memory-bound (decode), so two k steps per iteration into separate accumulators hide the FMA latency. */
+    private static void kernel1(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        int kk = 0;
+        for (; kk + 1 < kc; kk += 2) {
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
+            c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
+            FloatVector y = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = y.fma(FloatVector.fromArray(S, b, bi + NRW), c10);
+            c11 = y.fma(FloatVector.fromArray(S, b, bi + NRW + L), c11);
+            ai += 2;
+            bi += 2 * NRW;
+        }
+        if (kk < kc) {
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
+            c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
+        }
+        c00.add(c10).intoArray(t, 0);
+        c01.add(c11).intoArray(t, L);
+    }
+
+    /** Writes (or with {@code acc} adds) the first {@code rows} rows of the tile to C. */
+    private static void flush(float[] t, int rows, MemorySegment c, long co, long ldc, int cols, boolean acc) {
+        if (cols == NRW) {
+            for (int r = 0; r < rows; r++, co += ldc) {
+                FloatVector v0 = FloatVector.fromArray(S, t, r * NRW);
+                FloatVector v1 = FloatVector.fromArray(S, t, r * NRW + L);
+                if (acc) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, co, LE));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, co + L * 4L, LE));
+                }
+                v0.intoMemorySegment(c, co, LE);
+                v1.intoMemorySegment(c, co + L * 4L, LE);
+            }
+        } else {
+            VectorMask<Float> m0 = S.indexInRange(0, cols);
+            VectorMask<Float> m1 = S.indexInRange(L, cols);
+            for (int r = 0; r < rows; r++, co += ldc) {
+                FloatVector v0 = FloatVector.fromArray(S, t, r * NRW);
+                FloatVector v1 = FloatVector.fromArray(S, t, r * NRW + L);
+                if (acc) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, co, LE, m0));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, co + L * 4L, LE, m1));
+                }
+                v0.intoMemorySegment(c, co, LE, m0);
+                v1.intoMemorySegment(c, co + L * 4L, LE, m1);
+            }
+        }
+    }
+}
