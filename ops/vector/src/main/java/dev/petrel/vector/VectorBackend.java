@@ -1,7 +1,14 @@
 package dev.petrel.vector;
 
+import dev.petrel.DType;
+import dev.petrel.graph.Node;
 import dev.petrel.spi.Backend;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelFactory;
+import dev.petrel.spi.KernelSetup;
 import dev.petrel.spi.KernelRegistry;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Kernels on the Panama Vector API. Registered above the portable kernels; unavailable (and skipped)
@@ -25,5 +32,14 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void register(KernelRegistry registry) {
+        Set<DType> f = EnumSet.of(DType.FLOAT);
+        registry.add("", "MatMul", 1, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulKernel(node, setup); }
+        });
+        registry.add("", "Gemm", 7, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorGemmKernel(node, setup); }
+        });
     }
 }
