@@ -3,6 +3,7 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.Parallel;
@@ -70,9 +71,9 @@ final class ConvKernel implements Kernel {
 
     private void runFloat(Parallel par, Tensor xt, Tensor wt, Tensor bt, Tensor yt, Window.Resolved r,
                           int g, int batch, int channels, int m) {
-        float[] x = xScratch = NnIO.floats(xt, xScratch);
-        float[] w = wScratch = NnIO.floats(wt, wScratch);
-        float[] bias = bt == null ? null : NnIO.floats(bt, null);
+        float[] x = xScratch = Elements.toFloats(xt, xScratch);
+        float[] w = wScratch = Elements.toFloats(wt, wScratch);
+        float[] bias = bt == null ? null : Elements.toFloats(bt, null);
         int ySize = yt.size();
         float[] y = yScratch = yScratch != null && yScratch.length >= ySize ? yScratch : new float[ySize];
         int cg = channels / g;
@@ -102,7 +103,7 @@ final class ConvKernel implements Kernel {
                 par.forRange(mg, (from, to) -> gemm(w, wOff, colF, colOff, y, yOff, bias, biasOff, from, to, rows, outSize));
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeFloats(yt, y);
     }
 
     /** Unfolds one group's input into rows (channel, kz, ky, kx) of outSize columns; padding reads as 0. */
@@ -162,9 +163,9 @@ final class ConvKernel implements Kernel {
     }
 
     private void runDouble(Tensor xt, Tensor wt, Tensor bt, Tensor yt, Window.Resolved r, int g, int batch, int channels, int m) {
-        double[] x = dx = NnIO.doubles(xt, dx);
-        double[] w = NnIO.doubles(wt, null);
-        double[] bias = bt == null ? null : NnIO.doubles(bt, null);
+        double[] x = dx = Elements.toDoubles(xt, dx);
+        double[] w = Elements.toDoubles(wt, null);
+        double[] bias = bt == null ? null : Elements.toDoubles(bt, null);
         int ySize = yt.size();
         double[] y = dy = dy != null && dy.length >= ySize ? dy : new double[ySize];
         int cg = channels / g;
@@ -203,6 +204,6 @@ final class ConvKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -43,9 +44,9 @@ final class GroupNormalizationKernel implements Kernel {
             throw new IllegalArgumentException("GroupNormalization scale and bias must have " + expected + " elements ("
                     + (perGroupParams ? "one per group" : "one per channel") + "), got " + scaleT.describe() + " and " + biasT.describe());
         }
-        double[] scale = NnIO.doubles(scaleT, null);
-        double[] bias = NnIO.doubles(biasT, null);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] scale = Elements.toDoubles(scaleT, null);
+        double[] bias = Elements.toDoubles(biasT, null);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -68,6 +69,6 @@ final class GroupNormalizationKernel implements Kernel {
                 for (int j = 0; j < inner; j++) out[cb + j] = (in[cb + j] - mean) * inv * scale[p] + bias[p];
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

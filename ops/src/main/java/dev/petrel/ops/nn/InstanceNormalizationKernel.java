@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -29,9 +30,9 @@ final class InstanceNormalizationKernel implements Kernel {
             throw new IllegalArgumentException("InstanceNormalization scale and B must have " + channels
                     + " elements (one per channel), got " + scaleT.describe() + " and " + biasT.describe());
         }
-        double[] scale = NnIO.doubles(scaleT, null);
-        double[] bias = NnIO.doubles(biasT, null);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] scale = Elements.toDoubles(scaleT, null);
+        double[] bias = Elements.toDoubles(biasT, null);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -50,6 +51,6 @@ final class InstanceNormalizationKernel implements Kernel {
             double k = scale[c] / Math.sqrt((inner == 0 ? 0 : sq / inner) + epsilon);
             for (int j = 0; j < inner; j++) out[base + j] = (in[base + j] - mean) * k + bias[c];
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

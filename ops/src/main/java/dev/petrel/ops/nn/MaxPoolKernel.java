@@ -3,9 +3,9 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
-import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 
 /**
@@ -42,8 +42,7 @@ final class MaxPoolKernel implements Kernel {
             if (wantIndices) ctx.output(1, DType.INT64, outDims);
             return;
         }
-        boolean bytes = xt.dtype() == DType.INT8 || xt.dtype() == DType.UINT8;
-        double[] x = bytes ? readBytes(xt) : (xs = NnIO.doubles(xt, xs));
+        double[] x = xs = Elements.toDoubles(xt, xs);
         double[] y = ys = ys != null && ys.length >= ySize ? ys : new double[ySize];
         long[] idx = null;
         if (wantIndices) idx = is = is != null && is.length >= ySize ? is : new long[ySize];
@@ -87,24 +86,10 @@ final class MaxPoolKernel implements Kernel {
                 }
             }
         }
-        if (bytes) {
-            ByteBuffer out = yt.bytes();
-            for (int i = 0; i < ySize; i++) out.put(i, (byte) (int) y[i]);
-        } else {
-            NnIO.write(yt, y);
-        }
+        Elements.storeDoubles(yt, y);
         if (idx != null) {
             LongBuffer ib = ctx.output(1, DType.INT64, outDims).longs();
             for (int i = 0; i < ySize; i++) ib.put(i, idx[i]);
         }
-    }
-
-    private double[] readBytes(Tensor t) {
-        int n = t.size();
-        double[] a = xs = xs != null && xs.length >= n ? xs : new double[n];
-        ByteBuffer b = t.bytes();
-        boolean unsigned = t.dtype() == DType.UINT8;
-        for (int i = 0; i < n; i++) a[i] = unsigned ? b.get(i) & 0xFF : b.get(i);
-        return a;
     }
 }

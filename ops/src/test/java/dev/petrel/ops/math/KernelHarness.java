@@ -6,6 +6,7 @@ import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Graph;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Float16;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;

@@ -6,6 +6,7 @@ import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Graph;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelRegistry;
@@ -103,7 +104,7 @@ final class KernelHarness implements KernelContext {
     /** Unsigned or signed 8-bit tensor contents as ints. */
     static int[] ints(Tensor t) {
         int[] v = new int[t.size()];
-        for (int i = 0; i < v.length; i++) v[i] = QuantMath.intAt(t, i);
+        for (int i = 0; i < v.length; i++) v[i] = (int) Elements.getLong(t, i);
         return v;
     }
 
