@@ -54,15 +54,8 @@ final class GroupNormalizationKernel implements Kernel {
         for (int s = 0; s < dims[0] * numGroups; s++) {
             int g = s % numGroups;
             int base = s * len;
-            double sum = 0;
-            for (int j = 0; j < len; j++) sum += in[base + j];
-            double mean = len == 0 ? 0 : sum / len;
-            double sq = 0;
-            for (int j = 0; j < len; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double inv = 1.0 / Math.sqrt((len == 0 ? 0 : sq / len) + epsilon);
+            double mean = Moments.mean(in, base, len);
+            double inv = 1.0 / Math.sqrt(Moments.variance(in, base, len, mean) + epsilon);
             for (int c = 0; c < perGroup; c++) {
                 int p = perGroupParams ? g : g * perGroup + c;
                 int cb = base + c * inner;

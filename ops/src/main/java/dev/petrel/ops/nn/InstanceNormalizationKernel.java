@@ -40,15 +40,8 @@ final class InstanceNormalizationKernel implements Kernel {
         for (int s = 0; s < slices; s++) {
             int c = s % channels;
             int base = s * inner;
-            double sum = 0;
-            for (int j = 0; j < inner; j++) sum += in[base + j];
-            double mean = inner == 0 ? 0 : sum / inner;
-            double sq = 0;
-            for (int j = 0; j < inner; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double k = scale[c] / Math.sqrt((inner == 0 ? 0 : sq / inner) + epsilon);
+            double mean = Moments.mean(in, base, inner);
+            double k = scale[c] / Math.sqrt(Moments.variance(in, base, inner, mean) + epsilon);
             for (int j = 0; j < inner; j++) out[base + j] = (in[base + j] - mean) * k + bias[c];
         }
         Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);

@@ -58,15 +58,8 @@ final class LayerNormalizationKernel implements Kernel {
         double[] invStd = new double[outer];
         for (int o = 0; o < outer; o++) {
             int base = o * n;
-            double sum = 0;
-            for (int j = 0; j < n; j++) sum += in[base + j];
-            double mean = n == 0 ? 0 : sum / n;
-            double sq = 0;
-            for (int j = 0; j < n; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double inv = 1.0 / Math.sqrt((n == 0 ? 0 : sq / n) + epsilon);
+            double mean = Moments.mean(in, base, n);
+            double inv = 1.0 / Math.sqrt(Moments.variance(in, base, n, mean) + epsilon);
             means[o] = mean;
             invStd[o] = inv;
             for (int j = 0; j < n; j++) {
