@@ -170,9 +170,11 @@ final class ConvKernel implements Kernel {
         double[] y = dy = dy != null && dy.length >= ySize ? dy : new double[ySize];
         int cg = channels / g;
         int mg = m / g;
-        int inD = r.in[0], inH = r.in[1], inW = r.in[2];
         int outD = r.out[0], outH = r.out[1], outW = r.out[2];
+        int inSize = r.inSize();
         int kSize = r.kernelSize();
+        int[] taps = new int[kSize];
+        int[] kernelTaps = new int[kSize];
         int yi = 0;
         for (int n = 0; n < batch; n++) {
             for (int oc = 0; oc < m; oc++) {
@@ -180,23 +182,12 @@ final class ConvKernel implements Kernel {
                 for (int oz = 0; oz < outD; oz++) {
                     for (int oy = 0; oy < outH; oy++) {
                         for (int ox = 0; ox < outW; ox++) {
+                            int nTaps = r.taps(oz, oy, ox, taps, kernelTaps);
                             double acc = bias == null ? 0 : bias[oc];
                             for (int c = 0; c < cg; c++) {
-                                int xc = ((n * channels) + gi * cg + c) * inD * inH * inW;
+                                int xc = ((n * channels) + gi * cg + c) * inSize;
                                 int wc = (oc * cg + c) * kSize;
-                                for (int kz = 0; kz < r.k[0]; kz++) {
-                                    int iz = oz * r.s[0] - r.pb[0] + kz * r.d[0];
-                                    if (iz < 0 || iz >= inD) continue;
-                                    for (int ky = 0; ky < r.k[1]; ky++) {
-                                        int iy = oy * r.s[1] - r.pb[1] + ky * r.d[1];
-                                        if (iy < 0 || iy >= inH) continue;
-                                        for (int kx = 0; kx < r.k[2]; kx++) {
-                                            int ix = ox * r.s[2] - r.pb[2] + kx * r.d[2];
-                                            if (ix < 0 || ix >= inW) continue;
-                                            acc += x[xc + (iz * inH + iy) * inW + ix] * w[wc + (kz * r.k[1] + ky) * r.k[2] + kx];
-                                        }
-                                    }
-                                }
+                                for (int t = 0; t < nTaps; t++) acc += x[xc + taps[t]] * w[wc + kernelTaps[t]];
                             }
                             y[yi++] = acc;
                         }
