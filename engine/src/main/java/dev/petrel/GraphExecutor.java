@@ -30,6 +30,7 @@ import java.util.Map;
 final class GraphExecutor {
     private static final int ALIGN = 64;
 
+    private final Model model;
     private final Graph graph;
     private final KernelRegistry registry;
     private final Options options;
@@ -61,7 +62,8 @@ final class GraphExecutor {
     private Plan current;
     private int unplanned;
 
-    GraphExecutor(Graph graph, KernelRegistry registry, Options options, GraphExecutor parent) {
+    GraphExecutor(Graph graph, KernelRegistry registry, Options options, GraphExecutor parent, Model model) {
+        this.model = model;
         this.graph = graph;
         this.registry = registry;
         this.options = options;
@@ -272,7 +274,7 @@ final class GraphExecutor {
         }
         if (e != entries[i]) {
             try {
-                kernels[i] = e.factory().create(node);
+                kernels[i] = e.factory().create(node, setupFor(i));
             } catch (UnsupportedFeatureException ex) {
                 throw new UnsupportedFeatureException("node '" + nodeNames[i] + "' (" + node.opType() + "): " + ex.getMessage());
             } catch (PetrelException ex) {
@@ -283,6 +285,25 @@ final class GraphExecutor {
             entries[i] = e;
         }
         return kernels[i];
+    }
+
+    /** Constants of node {@code i}: initializers the caller cannot override (not also graph inputs). */
+    private dev.petrel.spi.KernelSetup setupFor(int i) {
+        int[] in = inIds[i];
+        return new dev.petrel.spi.KernelSetup() {
+            @Override
+            public Tensor constantInput(int k) {
+                if (k >= in.length || in[k] < 0) return null;
+                int v = in[k];
+                for (int g : graphInputIds) if (g == v) return null;
+                return constants[v];
+            }
+
+            @Override
+            public <T> T shared(Object key, java.util.function.Supplier<T> make) {
+                return model != null ? model.shared(key, make) : make.get();
+            }
+        };
     }
 
     private String describeInputs(int i) {
@@ -319,7 +340,7 @@ final class GraphExecutor {
     private GraphExecutor subgraph(Graph g) {
         GraphExecutor e = subgraphs.get(g);
         if (e == null) {
-            e = new GraphExecutor(g, registry, options, this);
+            e = new GraphExecutor(g, registry, options, this, model);
             subgraphs.put(g, e);
         }
         return e;

@@ -38,6 +38,8 @@ public final class Model {
 
     private final Graph graph;
     private final KernelRegistry registry;
+    /** Values kernels derive from constants (packed weights), shared by all sessions. */
+    private final java.util.concurrent.ConcurrentHashMap<Object, Object> shared = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Model(Graph graph, KernelRegistry registry) {
         this.graph = graph;
@@ -100,6 +102,11 @@ public final class Model {
 
     KernelRegistry kernels() {
         return registry;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T shared(Object key, java.util.function.Supplier<T> make) {
+        return (T) shared.computeIfAbsent(key, k -> make.get());
     }
 
     /** Operators of {@code graph} (and its subgraphs) that no kernel in {@code registry} implements. */

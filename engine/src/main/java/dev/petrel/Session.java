@@ -28,7 +28,7 @@ public final class Session implements AutoCloseable {
 
     Session(Model model, Options options) {
         this.model = model;
-        this.executor = new GraphExecutor(model.graph(), model.kernels(), options, null);
+        this.executor = new GraphExecutor(model.graph(), model.kernels(), options, null, model);
         for (ValueInfo v : model.graph().inputs()) feedable.add(v);
     }
 

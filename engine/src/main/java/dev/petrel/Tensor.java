@@ -262,6 +262,15 @@ public final class Tensor {
 
     /** Copies {@code length} bytes between storages using absolute indices (no position changes). */
     public static void copyBytes(ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int length) {
+        if (length < 512) {
+            // Short runs (rows of a gather or a transpose) by absolute reads: no buffer views to allocate.
+            int i = 0;
+            if (src.order() == dst.order()) {
+                for (; i + 8 <= length; i += 8) dst.putLong(dstIndex + i, src.getLong(srcIndex + i));
+            }
+            for (; i < length; i++) dst.put(dstIndex + i, src.get(srcIndex + i));
+            return;
+        }
         ByteBuffer s = src.duplicate();
         ((Buffer) s).limit(srcIndex + length);
         ((Buffer) s).position(srcIndex);

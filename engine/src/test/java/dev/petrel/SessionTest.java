@@ -172,4 +172,43 @@ class SessionTest {
             pool.shutdown();
         }
     }
+
+    @Test
+    void factoriesSeeConstantInputsAndShareWhatTheyDeriveAcrossSessions() {
+        java.util.concurrent.atomic.AtomicInteger packs = new java.util.concurrent.atomic.AtomicInteger();
+        KernelRegistry r = new KernelRegistry();
+        r.add("", "AddConst", 1, KernelRegistry.LATEST, EnumSet.of(DType.FLOAT), new dev.petrel.spi.KernelFactory() {
+            @Override
+            public dev.petrel.spi.Kernel create(Node node) {
+                throw new AssertionError("the executor passes the setup");
+            }
+
+            @Override
+            public dev.petrel.spi.Kernel create(Node node, dev.petrel.spi.KernelSetup setup) {
+                Tensor w = setup.constantInput(1);
+                assertThat(w).isNotNull();
+                assertThat(setup.constantInput(0)).isNull();
+                float[] packed = setup.shared(List.of(w, "packed"), () -> {
+                    packs.incrementAndGet();
+                    return w.toFloatArray();
+                });
+                return ctx -> {
+                    Tensor x = ctx.input(0);
+                    Tensor y = ctx.output(0, DType.FLOAT, x.dims());
+                    for (int i = 0; i < x.size(); i++) y.floats().put(i, x.floats().get(i) + packed[i % packed.length]);
+                };
+            }
+        });
+        Graph g = new Graph.Builder().opset("", 13)
+                .input(new ValueInfo("x", DType.FLOAT, null)).output(new ValueInfo("y", DType.FLOAT, null))
+                .initializer("w", Tensor.of(new float[] {10, 20}, 2))
+                .node(new Node("n", "AddConst", "", 13, List.of("x", "w"), List.of("y"), Attributes.empty())).build();
+        Model m = Model.of(g, r);
+        for (int k = 0; k < 3; k++) {
+            try (Session s = m.newSession()) {
+                assertThat(s.run(Map.of("x", Tensor.of(new float[] {1, 2}, 2))).get("y").toFloatArray()).containsExactly(11, 22);
+            }
+        }
+        assertThat(packs.get()).as("weights packed once per model").isEqualTo(1);
+    }
 }

@@ -48,4 +48,20 @@ class TensorTest {
         assertThat(s.rank()).isZero();
         assertThat(s.size()).isOne();
     }
+
+    @Test
+    void copyBytesCopiesShortAndLongRunsAtAbsoluteIndices() {
+        for (int length : new int[] {0, 1, 7, 8, 13, 511, 512, 2000}) {
+            java.nio.ByteBuffer src = java.nio.ByteBuffer.allocate(length + 10);
+            java.nio.ByteBuffer dst = java.nio.ByteBuffer.allocateDirect(length + 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < src.capacity(); i++) src.put(i, (byte) (i * 31 + 7));
+            Tensor.copyBytes(src, 3, dst, 5, length);
+            for (int i = 0; i < dst.capacity(); i++) {
+                byte want = i >= 5 && i < 5 + length ? (byte) ((i - 2) * 31 + 7) : 0;
+                assertThat(dst.get(i)).as("length %d, byte %d", length, i).isEqualTo(want);
+            }
+            assertThat(src.position()).isZero();
+            assertThat(dst.position()).isZero();
+        }
+    }
 }
