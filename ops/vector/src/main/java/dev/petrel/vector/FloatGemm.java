@@ -12,13 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * fp32 matrix product C = A x B on the Vector API, in the Goto/BLIS style.
  *
  * <p>B comes pre-packed ({@link PackedMatrix}): panels of {@link #NR} vectors of the preferred
- * species (2 x 16 floats with AVX-512, 2 x 8 with AVX2, 2 x 4 with NEON). A is packed per call into
- * this object's scratch in row panels of {@link #MR} rows interleaved by k, so the micro-kernel reads
- * both operands sequentially from float arrays: one broadcast of A per row, {@code NR} loads of B
- * and {@code MR x NR} FMAs into register accumulators per step of k. Rows left over (M mod MR) are
- * packed into narrower panels of 4, 2 and 1 rows with their own kernels, and columns past N are
- * zeros in the last B panel, so the k loop never needs masks; only the final store of a partial
- * panel is masked.
+ * species (2 x 16 floats with AVX-512, 2 x 8 with AVX2, 2 x 4 with NEON). A is copied per call into
+ * this object's scratch (a float array, row-major: the micro-kernel reads {@link #MR} sequential row
+ * streams, which measured as fast as k-interleaved panels and makes packing a bulk copy). Per step of
+ * k the micro-kernel does one broadcast of A per row, {@code NR} loads of B and {@code MR x NR} FMAs
+ * into register accumulators. Rows left over (M mod MR) go to kernels of 4, 2 and 1 rows, and
+ * columns past N are zeros in the last B panel, so the k loop never needs masks; only the final
+ * store of a partial panel is masked.
  *
  * <p>Blocking: K in chunks of {@link #KC} so that a B micro-panel (KC x NR vectors, 32 KiB for
  * AVX-512) stays in L1 while every row panel of the A block streams past it from L2; M in blocks of
@@ -55,8 +55,9 @@ final class FloatGemm {
     }
 
     /**
-     * Packs A: element (i, kk) at element offset {@code off + i*sam + kk*sak} of {@code a}
-     * (little-endian floats), m x k.
+     * Copies A into this object's scratch, row-major and contiguous: element (i, kk) at element
+     * offset {@code off + i*sam + kk*sak} of {@code a} (little-endian floats), m x k. The kernels
+     * broadcast A from MR row streams, so rows need no interleaving and a contiguous A is one bulk copy.
      */
     void packA(MemorySegment a, long off, long sam, long sak, int m, int k) {
         this.m = m;
@@ -64,19 +65,14 @@ final class FloatGemm {
         int size = Math.max(1, m * k);
         if (aPack.length < size) aPack = new float[size];
         float[] d = aPack;
-        for (int r0 = 0; r0 < m; ) {
-            int w = width(m - r0);
-            int base = r0 * k;
-            for (int r = 0; r < w; r++) {
-                long row = (off + (r0 + r) * sam) * 4L;
-                long step = sak * 4L;
-                int dst = base + r;
-                for (int kk = 0; kk < k; kk++) {
-                    d[dst] = a.get(FLOAT_LE, row + kk * step);
-                    dst += w;
-                }
+        if (sak == 1 && sam == k) {
+            MemorySegment.copy(a, FLOAT_LE, off * 4L, d, 0, m * k);
+        } else if (sak == 1) {
+            for (int i = 0; i < m; i++) MemorySegment.copy(a, FLOAT_LE, (off + i * sam) * 4L, d, i * k, k);
+        } else {
+            for (int i = 0; i < m; i++) {
+                for (int kk = 0; kk < k; kk++) d[i * k + kk] = a.get(FLOAT_LE, (off + i * sam + kk * sak) * 4L);
             }
-            r0 += w;
         }
     }
 
@@ -129,12 +125,12 @@ final class FloatGemm {
                     int cols = Math.min(NRW, n - j0);
                     for (int r0 = ic; r0 < ie; ) {
                         int w = width(m - r0);
-                        int ai = r0 * k + kc0 * w;
+                        int ai = r0 * k + kc0;
                         long co = cOff + r0 * ldcB + j0 * 4L;
                         switch (w) {
-                            case MR -> kernel6(a, ai, bd, bi, kc, tile);
-                            case 4 -> kernel4(a, ai, bd, bi, kc, tile);
-                            case 2 -> kernel2(a, ai, bd, bi, kc, tile);
+                            case MR -> kernel6(a, ai, k, bd, bi, kc, tile);
+                            case 4 -> kernel4(a, ai, k, bd, bi, kc, tile);
+                            case 2 -> kernel2(a, ai, k, bd, bi, kc, tile);
                             default -> kernel1(a, ai, bd, bi, kc, tile);
                         }
                         flush(tile, w, c, co, ldcB, cols, accumulate);
@@ -145,7 +141,8 @@ final class FloatGemm {
         }
     }
 
-    private static void kernel6(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+    private static void kernel6(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
+        final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -155,25 +152,24 @@ final class FloatGemm {
         for (int kk = 0; kk < kc; kk++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + 2]);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + 3]);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[ai + 4]);
+            x = FloatVector.broadcast(S, a[a4 + kk]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[ai + 5]);
+            x = FloatVector.broadcast(S, a[a5 + kk]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            ai += MR;
             bi += NRW;
         }
         c00.intoArray(t, 0);
@@ -190,7 +186,8 @@ final class FloatGemm {
         c51.intoArray(t, 5 * NRW + L);
     }
 
-    private static void kernel4(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+    private static void kernel4(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
+        final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -198,19 +195,18 @@ final class FloatGemm {
         for (int kk = 0; kk < kc; kk++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + 2]);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + 3]);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            ai += 4;
             bi += NRW;
         }
         c00.intoArray(t, 0);
@@ -223,19 +219,19 @@ final class FloatGemm {
         c31.intoArray(t, 3 * NRW + L);
     }
 
-    private static void kernel2(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+    private static void kernel2(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
+        final int a1 = ai + lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         for (int kk = 0; kk < kc; kk++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            ai += 2;
             bi += NRW;
         }
         c00.intoArray(t, 0);
@@ -294,6 +290,64 @@ final class FloatGemm {
                 v0.intoMemorySegment(c, co, LE, m0);
                 v1.intoMemorySegment(c, co + L * 4L, LE, m1);
             }
+        }
+    }
+
+    /**
+     * Runs small products through every micro-kernel, both flush paths and both kinds of memory
+     * (heap and direct) until the JIT has compiled them: Vector API code is very slow before C2
+     * compiles it, and a model's first run should not pay for that. Called once per process on a
+     * background thread.
+     */
+    static void warmUp(int rounds) {
+        try {
+            warmUpRounds(rounds);
+        } finally {
+            WARM.countDown();
+        }
+    }
+
+    private static final java.util.concurrent.CountDownLatch WARM = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * Waits for the warm-up started by {@link VectorBackend} (at most a few hundred milliseconds, once
+     * per process), so that no product runs in the interpreter, where the Vector API allocates on
+     * every operation and is far slower than even the portable kernels. Free once it is done.
+     */
+    static void awaitWarm() {
+        if (WARM.getCount() == 0) return;
+        try {
+            WARM.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Marks the kernels warm without running the warm-up (it was disabled). */
+    static void skipWarmUp() {
+        WARM.countDown();
+    }
+
+    private static void warmUpRounds(int rounds) {
+        FloatGemm g = new FloatGemm();
+        int k = 48;
+        int n = NRW + NRW / 2 + 1;
+        int mMax = 11;
+        MemorySegment[] as = {
+            MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(mMax * k * 4).order(LE)),
+            MemorySegment.ofBuffer(java.nio.ByteBuffer.allocate(mMax * k * 4).order(LE))};
+        MemorySegment[] cs = {
+            MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(mMax * n * 4).order(LE)),
+            MemorySegment.ofBuffer(java.nio.ByteBuffer.allocate(mMax * n * 4).order(LE))};
+        MemorySegment bw = MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(k * n * 4).order(LE));
+        for (int i = 0; i < k * n; i++) bw.set(FLOAT_LE, i * 4L, (i % 7) * 0.25f);
+        PackedMatrix b = PackedMatrix.of(bw, 0, k, n, false);
+        for (int r = 0; r < rounds; r++) {
+            // 11 rows run kernels of 6, 4 and 1 rows; 9 rows 6, 2 and 1.
+            int m = (r & 1) == 0 ? 11 : 9;
+            MemorySegment a = as[(r >> 1) & 1];
+            g.packA(a, 0, k, 1, m, k);
+            g.multiply(Parallel.SEQUENTIAL, b, cs[(r >> 2) & 1], 0, n);
         }
     }
 }

@@ -9,12 +9,17 @@ import dev.petrel.spi.KernelSetup;
 import dev.petrel.spi.KernelRegistry;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Kernels on the Panama Vector API. Registered above the portable kernels; unavailable (and skipped)
  * when the JVM runs without the {@code jdk.incubator.vector} module.
  */
 public final class VectorBackend implements Backend {
+    /** Products run by the warm-up; enough for C2 to compile the micro-kernels (checked with -XX:+PrintCompilation). */
+    private static final int WARMUP_ROUNDS = 6000;
+    private static final AtomicBoolean WARMED = new AtomicBoolean();
+
     @Override
     public String name() {
         return "vector";
@@ -32,6 +37,16 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void register(KernelRegistry registry) {
+        if (WARMED.compareAndSet(false, true)) {
+            if (Boolean.getBoolean("petrel.vector.noWarmup")) {
+                FloatGemm.skipWarmUp();
+            } else {
+                // Overlaps model loading; the first product waits for what is left of it.
+                Thread t = new Thread(() -> FloatGemm.warmUp(WARMUP_ROUNDS), "petrel-vector-warmup");
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         Set<DType> f = EnumSet.of(DType.FLOAT);
         registry.add("", "MatMul", 1, KernelRegistry.LATEST, f, new KernelFactory() {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }

@@ -48,6 +48,7 @@ final class VectorGemmKernel implements Kernel {
 
     @Override
     public void run(KernelContext ctx) {
+        FloatGemm.awaitWarm();
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
         Tensor c = ctx.input(2);

@@ -42,6 +42,7 @@ final class VectorMatMulKernel implements Kernel {
 
     @Override
     public void run(KernelContext ctx) {
+        FloatGemm.awaitWarm();
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
         if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT || a.rank() < 2 || b.rank() < 2) {
