@@ -103,7 +103,7 @@ public final class LatencyReport {
     public BufferedImage png() {
         System.setProperty("java.awt.headless", "true");
         int tableHeight = table.size() * ROW_HEIGHT + 20;
-        int height = HEADER_HEIGHT + 3 * CHART_HEIGHT + tableHeight + 10;
+        int height = HEADER_HEIGHT + 3 * CHART_HEIGHT + tableHeight + 20;
         BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -207,7 +207,7 @@ public final class LatencyReport {
     }
 
     private void frame(Canvas c, int top, String chartTitle, Scale x, Scale y, String xLabel, String yLabel) {
-        c.text(LEFT, top + 22, chartTitle + (y.log || x.log ? "  (log scale)" : ""), 14, Anchor.START, 0x222222, true);
+        c.text(LEFT, top + 16, chartTitle + (y.log || x.log ? "  (log scale)" : ""), 14, Anchor.START, 0x222222, true);
         for (double t : y.ticks()) {
             double py = y.map(t);
             c.line(x.p0, py, x.p1, py, 0xe6e6e6, 1);
@@ -221,12 +221,12 @@ public final class LatencyReport {
         c.line(x.p0, y.p0, x.p1, y.p0, 0x444444, 1);
         c.line(x.p0, y.p0, x.p0, y.p1, 0x444444, 1);
         c.text((x.p0 + x.p1) / 2, y.p0 + 36, xLabel, 12, Anchor.MIDDLE, 0x222222, false);
-        c.text(14, top + TOP - 8, yLabel, 12, Anchor.START, 0x222222, false);
+        c.text(14, top + TOP - 4, yLabel, 12, Anchor.START, 0x222222, false);
     }
 
     private void legend(Canvas c, int top) {
         double x = WIDTH - RIGHT - 260;
-        double y = top + 12;
+        double y = top + 4;
         for (int e = 0; e < results.size(); e++) {
             BenchResult r = results.get(e);
             c.rect(x, y + e * 16, 10, 10, PALETTE[e % PALETTE.length], 1);
