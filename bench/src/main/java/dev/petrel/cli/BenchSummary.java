@@ -42,7 +42,7 @@ final class BenchSummary {
             row(rows, results, "throughput (tokens/s)", r -> fixed(r.tokensPerSecond(), 0),
                     o == null ? null : ratio(p.tokensPerSecond(), o.tokensPerSecond()));
         }
-        row(rows, results, "RSS growth, load + first run (MB)", r -> r.rssGrowthBytes() == -1 ? "n/a" : fixed(r.rssGrowthBytes() / 1048576.0, 1),
+        row(rows, results, "RSS growth: init, load, first run (MB)", r -> r.rssGrowthBytes() == -1 ? "n/a" : fixed(r.rssGrowthBytes() / 1048576.0, 1),
                 o == null ? null : ratio(p.rssGrowthBytes(), o.rssGrowthBytes()));
         return rows;
     }

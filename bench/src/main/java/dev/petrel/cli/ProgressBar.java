@@ -1,7 +1,10 @@
 package dev.petrel.cli;
 
 import java.io.Console;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A one-line {@code \r[#####     ] 45/100} progress bar on stderr. Silent when the process has no
@@ -33,10 +36,21 @@ final class ProgressBar {
     }
 
     /**
-     * Since JDK 22 {@code System.console()} returns a console even when the streams are redirected;
-     * {@code isTerminal()} tells the two apart.
+     * True when stderr is a terminal. On Linux, /proc tells exactly where stderr goes, so the bar still
+     * shows when only stdout is redirected to a file. Elsewhere the console decides; since JDK 22
+     * {@code System.console()} returns a console even for redirected streams, and {@code isTerminal()}
+     * tells the two apart.
      */
     static boolean interactive() {
+        Path fd2 = Path.of("/proc/self/fd/2");
+        try {
+            if (Files.isSymbolicLink(fd2)) {
+                String target = Files.readSymbolicLink(fd2).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (IOException | SecurityException e) {
+            // fall through to the console
+        }
         Console c = System.console();
         return c != null && c.isTerminal();
     }

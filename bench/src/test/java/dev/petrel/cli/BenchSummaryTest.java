@@ -45,8 +45,8 @@ class BenchSummaryTest {
         String[] tokens = row(table, "throughput (tokens/s)");
         assertThat(tokens).containsExactly("throughput (tokens/s)", "5333", "11429", "0.47"); // 128 tokens at mean 24 ms and 11.2 ms
         assertThat(row(table, "model load (ms)")[2]).isEqualTo("in session");
-        assertThat(row(table, "RSS growth, load + first run (MB)")).containsExactly(
-                "RSS growth, load + first run (MB)", "60.0", "100.0", "0.60");
+        assertThat(row(table, "RSS growth: init, load, first run (MB)")).containsExactly(
+                "RSS growth: init, load, first run (MB)", "60.0", "100.0", "0.60");
     }
 
     @Test
