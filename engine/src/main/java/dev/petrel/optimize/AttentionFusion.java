@@ -21,8 +21,8 @@ import java.util.Set;
  * <p>Kᵀ usually comes from a Transpose of the key projection (perm {@code [0,2,3,1]} in PyTorch's BERT
  * export); that Transpose is folded: the key is taken through the permutation with its last two axes
  * swapped back ({@code [0,2,1,3]}), or directly when that permutation is the identity. Otherwise Kᵀ is
- * passed as it is with {@code k_transposed=1}. Softmax must be over the last axis: {@code axis=-1}, or the
- * default from opset 13 (before 13 the default is 1).
+ * passed as it is with {@code k_transposed=1}. Softmax must be over the last axis: {@code axis=-1}, the
+ * default from opset 13 (before 13 the default is 1), or the last axis of a rank the graph proves.
  */
 final class AttentionFusion implements Pass {
     static final String OP = "Attention";
@@ -44,7 +44,9 @@ final class AttentionFusion implements Pass {
 
     private static boolean tryFuse(GraphEdit g, Node softmax) {
         long axis = softmax.attributes().getInt("axis", softmax.opsetVersion() >= 13 ? -1 : 1);
-        if (axis != -1 || softmax.outputs().size() != 1) return false;
+        // Before opset 13 Softmax flattens at axis: the same as the last axis only when axis is the last one.
+        if (axis != -1 && axis != Patterns.rank(g, softmax.input(0)) - 1) return false;
+        if (softmax.outputs().size() != 1) return false;
         Node pv = single(g, out(softmax));
         if (!is(pv, "MatMul") || !pv.input(0).equals(out(softmax)) || pv.input(1).equals(out(softmax))) return false;
         Set<Node> removed = new LinkedHashSet<>(List.of(softmax, pv));

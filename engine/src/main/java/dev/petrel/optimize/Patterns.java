@@ -51,4 +51,61 @@ final class Patterns {
     static boolean oneOutput(Node n) {
         return n.outputs().size() == 1;
     }
+
+    private static final java.util.Set<String> ELEMENTWISE = java.util.Set.of(
+            "Add", "Sub", "Mul", "Div", "Cast", "Sqrt", "Erf", "Tanh", "Relu", "Neg", "Exp", "Where", "Not", "Equal");
+
+    /**
+     * The rank of {@code value} when the graph proves it (declared input shapes, constants, and a few
+     * operators whose output rank follows from their inputs'), else -1.
+     */
+    static int rank(GraphEdit g, String value) {
+        return rank(g, value, 0);
+    }
+
+    private static int rank(GraphEdit g, String value, int depth) {
+        if (value == null || value.isEmpty() || depth > 32) return -1;
+        Tensor c = g.constant(value);
+        if (c != null) return c.rank();
+        if (g.isGraphInput(value)) {
+            for (dev.petrel.graph.ValueInfo v : g.inputs()) {
+                if (v.name().equals(value)) return v.shape() == null ? -1 : v.shape().size();
+            }
+            return -1;
+        }
+        Node p = g.producer(value);
+        if (p == null || !p.domain().isEmpty()) return -1;
+        switch (p.opType()) {
+            case "Transpose": {
+                long[] perm = p.attributes().getInts("perm");
+                return perm != null ? perm.length : rank(g, p.input(0), depth + 1);
+            }
+            case "Unsqueeze": {
+                long[] axes = p.opsetVersion() >= 13 ? (g.constant(p.input(1)) == null ? null : g.constant(p.input(1)).toLongArray())
+                        : p.attributes().getInts("axes");
+                int r = rank(g, p.input(0), depth + 1);
+                return axes == null || r < 0 ? -1 : r + axes.length;
+            }
+            case "Reshape": {
+                Tensor shape = g.constant(p.input(1));
+                return shape == null ? -1 : shape.size();
+            }
+            case "Softmax":
+                return rank(g, p.input(0), depth + 1);
+            case "MatMul": {
+                int a = rank(g, p.input(0), depth + 1);
+                int b = rank(g, p.input(1), depth + 1);
+                return a < 2 || b < 2 ? -1 : Math.max(a, b);
+            }
+            default:
+                if (!ELEMENTWISE.contains(p.opType())) return -1;
+                int r = 0;
+                for (String in : p.inputs()) {
+                    int ri = rank(g, in, depth + 1);
+                    if (ri < 0) return -1;
+                    r = Math.max(r, ri);
+                }
+                return r;
+        }
+    }
 }
