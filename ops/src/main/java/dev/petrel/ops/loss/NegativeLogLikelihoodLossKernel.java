@@ -2,6 +2,7 @@ package dev.petrel.ops.loss;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -21,7 +22,7 @@ final class NegativeLogLikelihoodLossKernel implements Kernel {
     public void run(KernelContext ctx) {
         Tensor x = ctx.requireInput(0);
         Tensor target = ctx.requireInput(1);
-        double[] logp = LossIO.doubles(x, "input 0 (input)");
+        double[] logp = Elements.toDoubles(Elements.requireFloating(x, "input 0 (input)"));
         nll.run(ctx, logp, x.dims(), x.dtype(), target, ctx.input(2));
     }
 }

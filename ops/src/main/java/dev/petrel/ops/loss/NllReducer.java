@@ -3,6 +3,7 @@ package dev.petrel.ops.loss;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.KernelContext;
 import java.util.Arrays;
@@ -62,7 +63,7 @@ final class NllReducer {
                 throw new IllegalArgumentException("input 2 (weight) must be a " + dtype + " tensor of shape [" + c
                         + "], got " + weight.describe());
             }
-            w = LossIO.doubles(weight, "input 2 (weight)");
+            w = Elements.toDoubles(Elements.requireFloating(weight, "input 2 (weight)"));
         }
         long[] t = Shapes.longs(target);
         int count = t.length;
@@ -89,11 +90,11 @@ final class NllReducer {
             denominator += wk;
         }
         if (reduction == Reduction.NONE) {
-            LossIO.write(ctx.output(0, dtype, expected), loss);
+            Elements.storeDoubles(ctx.output(0, dtype, expected), loss);
         } else {
             // With every target ignored, mean is 0/0: NaN, as the ONNX reference computes it.
             double r = reduction == Reduction.SUM ? sum : sum / denominator;
-            LossIO.write(ctx.output(0, dtype), new double[] {r});
+            Elements.storeDoubles(ctx.output(0, dtype), new double[] {r});
         }
     }
 

@@ -2,6 +2,7 @@ package dev.petrel.ops.loss;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -26,11 +27,11 @@ final class SoftmaxCrossEntropyLossKernel implements Kernel {
             throw new IllegalArgumentException("input 0 (scores) must have shape [N, C] or [N, C, d1, ..., dk], got "
                     + x.describe());
         }
-        double[] logp = LossIO.doubles(x, "input 0 (scores)");
+        double[] logp = Elements.toDoubles(Elements.requireFloating(x, "input 0 (scores)"));
         logSoftmaxAxis1(logp, dims[0], dims[1], Shapes.product(dims, 2, dims.length));
         nll.run(ctx, logp, dims, x.dtype(), ctx.requireInput(1), ctx.input(2));
         if (ctx.outputCount() > 1 && ctx.hasOutput(1)) {
-            LossIO.write(ctx.output(1, x.dtype(), dims), logp);
+            Elements.storeDoubles(ctx.output(1, x.dtype(), dims), logp);
         }
     }
 

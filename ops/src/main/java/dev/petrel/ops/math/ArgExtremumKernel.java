@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -55,9 +56,9 @@ final class ArgExtremumKernel implements Kernel {
                 int base = o * n * inner + i;
                 int best = 0;
                 if (floating) {
-                    double bv = LinalgValues.getDouble(x, base);
+                    double bv = Elements.getDouble(x, base);
                     for (int j = 1; j < n; j++) {
-                        double v = LinalgValues.getDouble(x, base + j * inner);
+                        double v = Elements.getDouble(x, base + j * inner);
                         if (Double.isNaN(bv)) break;
                         boolean better = Double.isNaN(v) || (max ? v > bv : v < bv) || (selectLast && v == bv);
                         if (better) {
@@ -66,9 +67,9 @@ final class ArgExtremumKernel implements Kernel {
                         }
                     }
                 } else {
-                    long bv = LinalgValues.orderKey(x, base);
+                    long bv = Elements.orderKey(x, base);
                     for (int j = 1; j < n; j++) {
-                        long v = LinalgValues.orderKey(x, base + j * inner);
+                        long v = Elements.orderKey(x, base + j * inner);
                         if ((max ? v > bv : v < bv) || (selectLast && v == bv)) {
                             best = j;
                             bv = v;

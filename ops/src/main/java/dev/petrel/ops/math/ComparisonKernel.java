@@ -2,6 +2,7 @@ package dev.petrel.ops.math;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.nio.ByteBuffer;

@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -30,7 +31,7 @@ final class CumSumKernel implements Kernel {
         }
         int rank = x.rank();
         if (rank == 0) throw new IllegalArgumentException("CumSum input must have rank >= 1, got " + x.describe());
-        int ax = Shapes.axis(LinalgValues.scalarLong(axisT, "CumSum axis"), rank);
+        int ax = Shapes.axis(Elements.scalarLong(axisT, "CumSum axis"), rank);
         int[] dims = x.dims();
         Tensor y = ctx.output(0, x.dtype(), dims);
         int n = dims[ax];
@@ -49,15 +50,15 @@ final class CumSumKernel implements Kernel {
                     int j = reverse ? n - 1 - s : s;
                     int at = base + j * inner;
                     if (floating) {
-                        double v = LinalgValues.getDouble(x, at);
-                        if (exclusive) LinalgValues.putDouble(y, at, dbl ? ds : fs);
+                        double v = Elements.getDouble(x, at);
+                        if (exclusive) Elements.putDouble(y, at, dbl ? ds : fs);
                         if (dbl) ds += v; else fs += (float) v;
-                        if (!exclusive) LinalgValues.putDouble(y, at, dbl ? ds : fs);
+                        if (!exclusive) Elements.putDouble(y, at, dbl ? ds : fs);
                     } else {
-                        long v = LinalgValues.getLong(x, at);
-                        if (exclusive) LinalgValues.putLong(y, at, ls);
+                        long v = Elements.getLong(x, at);
+                        if (exclusive) Elements.putLong(y, at, ls);
                         ls += v;
-                        if (!exclusive) LinalgValues.putLong(y, at, ls);
+                        if (!exclusive) Elements.putLong(y, at, ls);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.petrel.ops.math;
 
 import dev.petrel.Tensor;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.util.Arrays;
@@ -27,8 +28,8 @@ final class DetKernel implements Kernel {
         double[] a = lu;
         for (int b = 0; b < batches; b++) {
             int base = b * m * m;
-            for (int i = 0; i < m * m; i++) a[i] = LinalgValues.getDouble(x, base + i);
-            LinalgValues.putDouble(y, b, determinant(a, m));
+            for (int i = 0; i < m * m; i++) a[i] = Elements.getDouble(x, base + i);
+            Elements.putDouble(y, b, determinant(a, m));
         }
     }
 

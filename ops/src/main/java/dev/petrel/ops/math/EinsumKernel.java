@@ -2,6 +2,7 @@ package dev.petrel.ops.math;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.util.ArrayList;
@@ -194,11 +195,11 @@ final class EinsumKernel implements Kernel {
             for (int r = 0; r < inner; r++) {
                 if (floating) {
                     double p = 1;
-                    for (int t = 0; t < inputs; t++) p *= LinalgValues.getDouble(xs[t], offs[t]);
+                    for (int t = 0; t < inputs; t++) p *= Elements.getDouble(xs[t], offs[t]);
                     sumD += p;
                 } else {
                     long p = 1;
-                    for (int t = 0; t < inputs; t++) p *= LinalgValues.getLong(xs[t], offs[t]);
+                    for (int t = 0; t < inputs; t++) p *= Elements.getLong(xs[t], offs[t]);
                     sumL += p;
                 }
                 // Odometer over all labels: the contracted ones wrap into the output ones.
@@ -220,8 +221,8 @@ final class EinsumKernel implements Kernel {
                     idx[d] = 0;
                 }
             }
-            if (floating) LinalgValues.putDouble(y, o, sumD);
-            else LinalgValues.putLong(y, o, sumL);
+            if (floating) Elements.putDouble(y, o, sumD);
+            else Elements.putLong(y, o, sumL);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import static dev.petrel.spi.KernelRegistry.LATEST;
 
 import dev.petrel.DType;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.math.BinaryKernel.Op;
 import dev.petrel.ops.math.UnaryKernel.Fn;
 import dev.petrel.spi.KernelRegistry;

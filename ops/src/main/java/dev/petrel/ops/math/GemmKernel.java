@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.nio.FloatBuffer;
@@ -89,12 +90,12 @@ final class GemmKernel implements Kernel {
                     double sum = 0;
                     float fsum = 0f;
                     for (int kk = 0; kk < k; kk++) {
-                        double p = LinalgValues.getDouble(a, i * sam + kk * sak) * LinalgValues.getDouble(b, kk * sbk + j * sbn);
+                        double p = Elements.getDouble(a, i * sam + kk * sak) * Elements.getDouble(b, kk * sbk + j * sbn);
                         if (inFloat) fsum += (float) p; else sum += p;
                     }
                     double v = alpha * (inFloat ? fsum : sum);
-                    if (useC) v += beta * LinalgValues.getDouble(c, i * csm + j * csn);
-                    LinalgValues.putDouble(y, i * n + j, inFloat ? (float) v : v);
+                    if (useC) v += beta * Elements.getDouble(c, i * csm + j * csn);
+                    Elements.putDouble(y, i * n + j, inFloat ? (float) v : v);
                 }
             }
         } else {
@@ -103,11 +104,11 @@ final class GemmKernel implements Kernel {
                 for (int j = 0; j < n; j++) {
                     long sum = 0;
                     for (int kk = 0; kk < k; kk++) {
-                        sum += LinalgValues.getLong(a, i * sam + kk * sak) * LinalgValues.getLong(b, kk * sbk + j * sbn);
+                        sum += Elements.getLong(a, i * sam + kk * sak) * Elements.getLong(b, kk * sbk + j * sbn);
                     }
-                    long cv = useC ? LinalgValues.getLong(c, i * csm + j * csn) : 0;
+                    long cv = useC ? Elements.getLong(c, i * csm + j * csn) : 0;
                     long v = exact ? sum + cv : (long) (alpha * (double) sum + (useC ? beta * (double) cv : 0));
-                    LinalgValues.putLong(y, i * n + j, v);
+                    Elements.putLong(y, i * n + j, v);
                 }
             }
         }

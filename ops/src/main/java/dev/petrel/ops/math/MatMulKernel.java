@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Float16;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -128,11 +129,11 @@ final class MatMulKernel implements Kernel {
                 for (int i = 0; i < m; i++) {
                     Arrays.fill(row, 0, n, 0);
                     for (int kk = 0; kk < k; kk++) {
-                        long av = LinalgValues.getLong(a, aOff + i * k + kk);
+                        long av = Elements.getLong(a, aOff + i * k + kk);
                         int br = bOff + kk * n;
-                        for (int j = 0; j < n; j++) row[j] += av * LinalgValues.getLong(b, br + j);
+                        for (int j = 0; j < n; j++) row[j] += av * Elements.getLong(b, br + j);
                     }
-                    for (int j = 0; j < n; j++) LinalgValues.putLong(y, yOff + i * n + j, row[j]);
+                    for (int j = 0; j < n; j++) Elements.putLong(y, yOff + i * n + j, row[j]);
                 }
             }
         }

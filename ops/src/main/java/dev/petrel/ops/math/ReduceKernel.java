@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -147,8 +148,8 @@ final class ReduceKernel implements Kernel {
             for (int i = 0; i < outSize; i++) {
                 long acc = initLong(x.dtype());
                 int base = i * run;
-                for (int j = 0; j < run; j++) acc = foldLong(acc, LinalgValues.getLong(x, base + j), x.dtype());
-                LinalgValues.putLong(y, i, finishLong(acc, run));
+                for (int j = 0; j < run; j++) acc = foldLong(acc, Elements.getLong(x, base + j), x.dtype());
+                Elements.putLong(y, i, finishLong(acc, run));
             }
             return;
         }
@@ -199,11 +200,11 @@ final class ReduceKernel implements Kernel {
                 int base = r * inner;
                 for (int j = 0; j < inner; j++) {
                     int oi = off + j * innerStride;
-                    acc[oi] = foldLong(acc[oi], LinalgValues.getLong(x, base + j), t);
+                    acc[oi] = foldLong(acc[oi], Elements.getLong(x, base + j), t);
                 }
                 off = advance(idx, md, os, mrank, off);
             }
-            for (int i = 0; i < outSize; i++) LinalgValues.putLong(y, i, finishLong(acc[i], count));
+            for (int i = 0; i < outSize; i++) Elements.putLong(y, i, finishLong(acc[i], count));
             return;
         }
         if (accD.length < outSize) accD = new double[outSize];
@@ -266,12 +267,11 @@ final class ReduceKernel implements Kernel {
 
     private static double get(Tensor x, FloatBuffer xf, int i) {
         if (xf != null) return xf.get(i);
-        return x.dtype().isFloatingPoint() ? LinalgValues.getDouble(x, i) : LinalgValues.intAsDouble(x, i);
+        return Elements.getDouble(x, i);
     }
 
     private static void put(Tensor y, int i, double v) {
-        if (y.dtype().isFloatingPoint()) LinalgValues.putDouble(y, i, v);
-        else LinalgValues.putLong(y, i, LinalgValues.toLong(v, y.dtype()));
+        Elements.putDouble(y, i, v);
     }
 
     private long initLong(DType t) {

@@ -3,6 +3,7 @@ package dev.petrel.ops.math;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -34,7 +35,7 @@ final class TopKKernel implements Kernel {
     @Override
     public void run(KernelContext ctx) {
         Tensor x = ctx.requireInput(0);
-        long k = kFromInput ? LinalgValues.scalarLong(ctx.requireInput(1), "TopK input K") : kAttr;
+        long k = kFromInput ? Elements.scalarLong(ctx.requireInput(1), "TopK input K") : kAttr;
         int rank = x.rank();
         if (rank == 0) throw new IllegalArgumentException("TopK input must have rank >= 1, got " + x.describe());
         int ax = Shapes.axis(axis, rank);
@@ -62,14 +63,14 @@ final class TopKKernel implements Kernel {
                 int base = o * n * inner + i;
                 for (int j = 0; j < n; j++) {
                     order[j] = j;
-                    if (useDouble) dkeys[j] = LinalgValues.getDouble(x, base + j * inner);
-                    else lkeys[j] = LinalgValues.orderKey(x, base + j * inner);
+                    if (useDouble) dkeys[j] = Elements.getDouble(x, base + j * inner);
+                    else lkeys[j] = Elements.orderKey(x, base + j * inner);
                 }
                 sort(0, n);
                 int outBase = o * kk * inner + i;
                 for (int j = 0; j < kk; j++) {
                     int src = order[j];
-                    LinalgValues.copyElement(x, base + src * inner, values, outBase + j * inner);
+                    Elements.copyElement(x, base + src * inner, values, outBase + j * inner);
                     if (indices != null) indices.longs().put(outBase + j * inner, src);
                 }
             }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -30,7 +31,7 @@ final class AveragePoolKernel implements Kernel {
         Tensor yt = ctx.output(0, xt.dtype(), r.outDims(xd[0], xd[1]));
         int ySize = yt.size();
         if (ySize == 0) return;
-        double[] x = xs = NnIO.doubles(xt, xs);
+        double[] x = xs = Elements.toDoubles(xt, xs);
         double[] y = ys = ys != null && ys.length >= ySize ? ys : new double[ySize];
         int inD = r.in[0], inH = r.in[1], inW = r.in[2];
         int inSize = r.inSize();
@@ -67,6 +68,6 @@ final class AveragePoolKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 }

@@ -3,6 +3,7 @@ package dev.petrel.ops.nn;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -59,7 +60,7 @@ final class BatchNormalizationKernel implements Kernel {
         double[] bias = params(ctx.requireInput(2), groups, "B");
         double[] mean = params(ctx.requireInput(3), groups, "input_mean");
         double[] var = params(ctx.requireInput(4), groups, "input_var");
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -96,19 +97,19 @@ final class BatchNormalizationKernel implements Kernel {
                 for (int j = 0; j < groupInner; j++) out[base + j] = in[base + j] * k + c;
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
         if (training) {
             Tensor meanT = ctx.requireInput(3);
             if (ctx.hasOutput(1)) {
                 double[] r = new double[groups];
                 for (int g = 0; g < groups; g++) r[g] = mean[g] * momentum + useMean[g] * (1 - momentum);
-                NnIO.write(ctx.output(1, meanT.dtype(), meanT.dims()), r);
+                Elements.storeDoubles(ctx.output(1, meanT.dtype(), meanT.dims()), r);
             }
             if (ctx.hasOutput(2)) {
                 Tensor varT = ctx.requireInput(4);
                 double[] r = new double[groups];
                 for (int g = 0; g < groups; g++) r[g] = var[g] * momentum + useVar[g] * (1 - momentum);
-                NnIO.write(ctx.output(2, varT.dtype(), varT.dims()), r);
+                Elements.storeDoubles(ctx.output(2, varT.dtype(), varT.dims()), r);
             }
         }
     }
@@ -118,6 +119,6 @@ final class BatchNormalizationKernel implements Kernel {
             throw new IllegalArgumentException("BatchNormalization input " + name + " must have " + expected
                     + " elements (one per channel), got " + t.describe());
         }
-        return NnIO.doubles(t, null);
+        return Elements.toDoubles(t, null);
     }
 }

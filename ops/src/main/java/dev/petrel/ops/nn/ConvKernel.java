@@ -3,6 +3,7 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.Parallel;
@@ -70,9 +71,9 @@ final class ConvKernel implements Kernel {
 
     private void runFloat(Parallel par, Tensor xt, Tensor wt, Tensor bt, Tensor yt, Window.Resolved r,
                           int g, int batch, int channels, int m) {
-        float[] x = xScratch = NnIO.floats(xt, xScratch);
-        float[] w = wScratch = NnIO.floats(wt, wScratch);
-        float[] bias = bt == null ? null : NnIO.floats(bt, null);
+        float[] x = xScratch = Elements.toFloats(xt, xScratch);
+        float[] w = wScratch = Elements.toFloats(wt, wScratch);
+        float[] bias = bt == null ? null : Elements.toFloats(bt, null);
         int ySize = yt.size();
         float[] y = yScratch = yScratch != null && yScratch.length >= ySize ? yScratch : new float[ySize];
         int cg = channels / g;
@@ -102,7 +103,7 @@ final class ConvKernel implements Kernel {
                 par.forRange(mg, (from, to) -> gemm(w, wOff, colF, colOff, y, yOff, bias, biasOff, from, to, rows, outSize));
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeFloats(yt, y);
     }
 
     /** Unfolds one group's input into rows (channel, kz, ky, kx) of outSize columns; padding reads as 0. */
@@ -162,16 +163,18 @@ final class ConvKernel implements Kernel {
     }
 
     private void runDouble(Tensor xt, Tensor wt, Tensor bt, Tensor yt, Window.Resolved r, int g, int batch, int channels, int m) {
-        double[] x = dx = NnIO.doubles(xt, dx);
-        double[] w = NnIO.doubles(wt, null);
-        double[] bias = bt == null ? null : NnIO.doubles(bt, null);
+        double[] x = dx = Elements.toDoubles(xt, dx);
+        double[] w = Elements.toDoubles(wt, null);
+        double[] bias = bt == null ? null : Elements.toDoubles(bt, null);
         int ySize = yt.size();
         double[] y = dy = dy != null && dy.length >= ySize ? dy : new double[ySize];
         int cg = channels / g;
         int mg = m / g;
-        int inD = r.in[0], inH = r.in[1], inW = r.in[2];
         int outD = r.out[0], outH = r.out[1], outW = r.out[2];
+        int inSize = r.inSize();
         int kSize = r.kernelSize();
+        int[] taps = new int[kSize];
+        int[] kernelTaps = new int[kSize];
         int yi = 0;
         for (int n = 0; n < batch; n++) {
             for (int oc = 0; oc < m; oc++) {
@@ -179,23 +182,12 @@ final class ConvKernel implements Kernel {
                 for (int oz = 0; oz < outD; oz++) {
                     for (int oy = 0; oy < outH; oy++) {
                         for (int ox = 0; ox < outW; ox++) {
+                            int nTaps = r.taps(oz, oy, ox, taps, kernelTaps);
                             double acc = bias == null ? 0 : bias[oc];
                             for (int c = 0; c < cg; c++) {
-                                int xc = ((n * channels) + gi * cg + c) * inD * inH * inW;
+                                int xc = ((n * channels) + gi * cg + c) * inSize;
                                 int wc = (oc * cg + c) * kSize;
-                                for (int kz = 0; kz < r.k[0]; kz++) {
-                                    int iz = oz * r.s[0] - r.pb[0] + kz * r.d[0];
-                                    if (iz < 0 || iz >= inD) continue;
-                                    for (int ky = 0; ky < r.k[1]; ky++) {
-                                        int iy = oy * r.s[1] - r.pb[1] + ky * r.d[1];
-                                        if (iy < 0 || iy >= inH) continue;
-                                        for (int kx = 0; kx < r.k[2]; kx++) {
-                                            int ix = ox * r.s[2] - r.pb[2] + kx * r.d[2];
-                                            if (ix < 0 || ix >= inW) continue;
-                                            acc += x[xc + (iz * inH + iy) * inW + ix] * w[wc + (kz * r.k[1] + ky) * r.k[2] + kx];
-                                        }
-                                    }
-                                }
+                                for (int t = 0; t < nTaps; t++) acc += x[xc + taps[t]] * w[wc + kernelTaps[t]];
                             }
                             y[yi++] = acc;
                         }
@@ -203,6 +195,6 @@ final class ConvKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 }

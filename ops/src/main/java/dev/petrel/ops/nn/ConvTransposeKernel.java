@@ -4,6 +4,7 @@ import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.util.Arrays;
@@ -118,9 +119,9 @@ final class ConvTransposeKernel implements Kernel {
         Tensor yt = ctx.output(0, xt.dtype(), outDims);
         int ySize = yt.size();
         if (ySize == 0) return;
-        double[] x = xs = NnIO.doubles(xt, xs);
-        double[] w = NnIO.doubles(wt, null);
-        double[] bias = bt == null ? null : NnIO.doubles(bt, null);
+        double[] x = xs = Elements.toDoubles(xt, xs);
+        double[] w = Elements.toDoubles(wt, null);
+        double[] bias = bt == null ? null : Elements.toDoubles(bt, null);
         double[] y = ys = ys != null && ys.length >= ySize ? ys : new double[ySize];
         int inSize = in[0] * in[1] * in[2];
         int outSize = out[0] * out[1] * out[2];
@@ -162,7 +163,7 @@ final class ConvTransposeKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 
     private static long at(long[] v, int i, int rank, long fallback, String name) {

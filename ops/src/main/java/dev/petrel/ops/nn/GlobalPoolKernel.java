@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -30,7 +31,7 @@ final class GlobalPoolKernel implements Kernel {
         for (int i = 2; i < od.length; i++) od[i] = 1;
         Tensor yt = ctx.output(0, xt.dtype(), od);
         if (planes == 0) return;
-        double[] x = xs = NnIO.doubles(xt, xs);
+        double[] x = xs = Elements.toDoubles(xt, xs);
         double[] y = new double[planes];
         for (int pl = 0; pl < planes; pl++) {
             int base = pl * inner;
@@ -49,6 +50,6 @@ final class GlobalPoolKernel implements Kernel {
             }
             y[pl] = acc;
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -43,9 +44,9 @@ final class GroupNormalizationKernel implements Kernel {
             throw new IllegalArgumentException("GroupNormalization scale and bias must have " + expected + " elements ("
                     + (perGroupParams ? "one per group" : "one per channel") + "), got " + scaleT.describe() + " and " + biasT.describe());
         }
-        double[] scale = NnIO.doubles(scaleT, null);
-        double[] bias = NnIO.doubles(biasT, null);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] scale = Elements.toDoubles(scaleT, null);
+        double[] bias = Elements.toDoubles(biasT, null);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -53,21 +54,14 @@ final class GroupNormalizationKernel implements Kernel {
         for (int s = 0; s < dims[0] * numGroups; s++) {
             int g = s % numGroups;
             int base = s * len;
-            double sum = 0;
-            for (int j = 0; j < len; j++) sum += in[base + j];
-            double mean = len == 0 ? 0 : sum / len;
-            double sq = 0;
-            for (int j = 0; j < len; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double inv = 1.0 / Math.sqrt((len == 0 ? 0 : sq / len) + epsilon);
+            double mean = Moments.mean(in, base, len);
+            double inv = 1.0 / Math.sqrt(Moments.variance(in, base, len, mean) + epsilon);
             for (int c = 0; c < perGroup; c++) {
                 int p = perGroupParams ? g : g * perGroup + c;
                 int cb = base + c * inner;
                 for (int j = 0; j < inner; j++) out[cb + j] = (in[cb + j] - mean) * inv * scale[p] + bias[p];
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -37,7 +38,7 @@ final class HardmaxKernel implements Kernel {
         }
         Tensor y = ctx.output(0, x.dtype(), dims);
         if (x.size() == 0) return;
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -57,6 +58,6 @@ final class HardmaxKernel implements Kernel {
                 out[base + best * inner] = 1;
             }
         }
-        NnIO.write(y, out);
+        Elements.storeDoubles(y, out);
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -29,9 +30,9 @@ final class InstanceNormalizationKernel implements Kernel {
             throw new IllegalArgumentException("InstanceNormalization scale and B must have " + channels
                     + " elements (one per channel), got " + scaleT.describe() + " and " + biasT.describe());
         }
-        double[] scale = NnIO.doubles(scaleT, null);
-        double[] bias = NnIO.doubles(biasT, null);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] scale = Elements.toDoubles(scaleT, null);
+        double[] bias = Elements.toDoubles(biasT, null);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -39,17 +40,10 @@ final class InstanceNormalizationKernel implements Kernel {
         for (int s = 0; s < slices; s++) {
             int c = s % channels;
             int base = s * inner;
-            double sum = 0;
-            for (int j = 0; j < inner; j++) sum += in[base + j];
-            double mean = inner == 0 ? 0 : sum / inner;
-            double sq = 0;
-            for (int j = 0; j < inner; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double k = scale[c] / Math.sqrt((inner == 0 ? 0 : sq / inner) + epsilon);
+            double mean = Moments.mean(in, base, inner);
+            double k = scale[c] / Math.sqrt(Moments.variance(in, base, inner, mean) + epsilon);
             for (int j = 0; j < inner; j++) out[base + j] = (in[base + j] - mean) * k + bias[c];
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

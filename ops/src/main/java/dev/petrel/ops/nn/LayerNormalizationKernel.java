@@ -4,6 +4,8 @@ import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -27,7 +29,7 @@ final class LayerNormalizationKernel implements Kernel {
         this.epsilon = node.attributes().getFloat("epsilon", 1e-5f);
         long stash = node.attributes().getInt("stash_type", 1);
         DType t = DType.fromOnnx((int) stash);
-        if (t == null || !NnIO.FLOATS.contains(t)) {
+        if (t == null || !Elements.FLOATS.contains(t)) {
             throw new UnsupportedFeatureException("LayerNormalization stash_type " + stash + " is not supported; expected a floating-point type");
         }
         this.stashType = t;
@@ -44,9 +46,9 @@ final class LayerNormalizationKernel implements Kernel {
         int outer = Shapes.product(dims, 0, a);
         int n = Shapes.product(dims, a, rank);
         int[] normDims = Arrays.copyOfRange(dims, a, rank);
-        double[] s = NnIO.expand(scale, normDims, "Scale");
-        double[] b = bias == null ? null : NnIO.expand(bias, normDims, "B");
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] s = expand(scale, normDims, "Scale");
+        double[] b = bias == null ? null : expand(bias, normDims, "B");
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -56,15 +58,8 @@ final class LayerNormalizationKernel implements Kernel {
         double[] invStd = new double[outer];
         for (int o = 0; o < outer; o++) {
             int base = o * n;
-            double sum = 0;
-            for (int j = 0; j < n; j++) sum += in[base + j];
-            double mean = n == 0 ? 0 : sum / n;
-            double sq = 0;
-            for (int j = 0; j < n; j++) {
-                double d = in[base + j] - mean;
-                sq += d * d;
-            }
-            double inv = 1.0 / Math.sqrt((n == 0 ? 0 : sq / n) + epsilon);
+            double mean = Moments.mean(in, base, n);
+            double inv = 1.0 / Math.sqrt(Moments.variance(in, base, n, mean) + epsilon);
             means[o] = mean;
             invStd[o] = inv;
             for (int j = 0; j < n; j++) {
@@ -72,8 +67,45 @@ final class LayerNormalizationKernel implements Kernel {
                 out[base + j] = b == null ? v : v + b[j];
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
-        if (ctx.hasOutput(1)) NnIO.write(ctx.output(1, stashType, statDims), means);
-        if (ctx.hasOutput(2)) NnIO.write(ctx.output(2, stashType, statDims), invStd);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
+        if (ctx.hasOutput(1)) Elements.storeDoubles(ctx.output(1, stashType, statDims), means);
+        if (ctx.hasOutput(2)) Elements.storeDoubles(ctx.output(2, stashType, statDims), invStd);
+    }
+
+    /**
+     * {@code t} broadcast (numpy rules) to {@code target} and flattened: used for per-element scale and
+     * bias operands that may be given in a smaller, broadcastable shape.
+     */
+    private static double[] expand(Tensor t, int[] target, String what) {
+        double[] src = Elements.toDoubles(t);
+        int[] td = t.dims();
+        int n = Shapes.product(target, 0, target.length);
+        if (td.length > target.length) {
+            throw new IllegalArgumentException(what + " has shape " + t.describe() + ", which does not broadcast to "
+                    + Arrays.toString(target));
+        }
+        for (int i = 0; i < td.length; i++) {
+            int d = td[i];
+            int o = target[target.length - td.length + i];
+            if (d != 1 && d != o) {
+                throw new IllegalArgumentException(what + " has shape " + t.describe() + ", which does not broadcast to "
+                        + Arrays.toString(target));
+            }
+        }
+        if (src.length == n) return src;
+        int[] st = Broadcast.strides(td, target);
+        double[] out = new double[n];
+        int rank = target.length;
+        int[] idx = new int[rank];
+        for (int i = 0; i < n; i++) {
+            int off = 0;
+            for (int d = 0; d < rank; d++) off += idx[d] * st[d];
+            out[i] = src[off];
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < target[d]) break;
+                idx[d] = 0;
+            }
+        }
+        return out;
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -28,7 +29,7 @@ final class LpNormalizationKernel implements Kernel {
         int outer = Shapes.product(dims, 0, a);
         int n = dims[a];
         int inner = Shapes.product(dims, a + 1, dims.length);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -45,6 +46,6 @@ final class LpNormalizationKernel implements Kernel {
                 for (int j = 0; j < n; j++) out[base + j * inner] = in[base + j * inner] * inv;
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

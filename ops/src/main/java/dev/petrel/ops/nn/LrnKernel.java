@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -34,7 +35,7 @@ final class LrnKernel implements Kernel {
         if (dims.length < 2) throw new IllegalArgumentException("LRN input must have rank >= 2, got " + x.describe());
         int channels = dims[1];
         int inner = Shapes.product(dims, 2, dims.length);
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -56,6 +57,6 @@ final class LrnKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

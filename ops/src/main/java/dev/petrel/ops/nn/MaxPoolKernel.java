@@ -3,9 +3,9 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
-import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 
 /**
@@ -42,44 +42,38 @@ final class MaxPoolKernel implements Kernel {
             if (wantIndices) ctx.output(1, DType.INT64, outDims);
             return;
         }
-        boolean bytes = xt.dtype() == DType.INT8 || xt.dtype() == DType.UINT8;
-        double[] x = bytes ? readBytes(xt) : (xs = NnIO.doubles(xt, xs));
+        double[] x = xs = Elements.toDoubles(xt, xs);
         double[] y = ys = ys != null && ys.length >= ySize ? ys : new double[ySize];
         long[] idx = null;
         if (wantIndices) idx = is = is != null && is.length >= ySize ? is : new long[ySize];
         int inD = r.in[0], inH = r.in[1], inW = r.in[2];
         int inSize = r.inSize();
+        int[] taps = new int[r.kernelSize()];
         int yi = 0;
         for (int plane = 0; plane < batch * channels; plane++) {
             int base = plane * inSize;
             for (int oz = 0; oz < r.out[0]; oz++) {
                 for (int oy = 0; oy < r.out[1]; oy++) {
                     for (int ox = 0; ox < r.out[2]; ox++) {
+                        int nTaps = r.taps(oz, oy, ox, taps, null);
                         double best = Double.NEGATIVE_INFINITY;
-                        int bz = -1, by = -1, bx = -1;
-                        for (int kz = 0; kz < r.k[0]; kz++) {
-                            int iz = oz * r.s[0] - r.pb[0] + kz * r.d[0];
-                            if (iz < 0 || iz >= inD) continue;
-                            for (int ky = 0; ky < r.k[1]; ky++) {
-                                int iy = oy * r.s[1] - r.pb[1] + ky * r.d[1];
-                                if (iy < 0 || iy >= inH) continue;
-                                int row = base + (iz * inH + iy) * inW;
-                                for (int kx = 0; kx < r.k[2]; kx++) {
-                                    int ix = ox * r.s[2] - r.pb[2] + kx * r.d[2];
-                                    if (ix < 0 || ix >= inW) continue;
-                                    double v = x[row + ix];
-                                    if (v > best || bz < 0) {
-                                        best = v;
-                                        bz = iz;
-                                        by = iy;
-                                        bx = ix;
-                                    }
-                                }
+                        int bestAt = -1;
+                        for (int t = 0; t < nTaps; t++) {
+                            double v = x[base + taps[t]];
+                            if (v > best || bestAt < 0) {
+                                best = v;
+                                bestAt = taps[t];
                             }
                         }
                         y[yi] = best;
                         if (idx != null) {
-                            long spatial = bz < 0 ? 0 : columnMajor ? bz + (long) inD * (by + (long) inH * bx) : (bz * (long) inH + by) * inW + bx;
+                            long spatial = bestAt;
+                            if (bestAt < 0) {
+                                spatial = 0;
+                            } else if (columnMajor) {
+                                int bz = bestAt / (inH * inW), by = bestAt / inW % inH, bx = bestAt % inW;
+                                spatial = bz + (long) inD * (by + (long) inH * bx);
+                            }
                             idx[yi] = (long) base + spatial;
                         }
                         yi++;
@@ -87,24 +81,10 @@ final class MaxPoolKernel implements Kernel {
                 }
             }
         }
-        if (bytes) {
-            ByteBuffer out = yt.bytes();
-            for (int i = 0; i < ySize; i++) out.put(i, (byte) (int) y[i]);
-        } else {
-            NnIO.write(yt, y);
-        }
+        Elements.storeDoubles(yt, y);
         if (idx != null) {
             LongBuffer ib = ctx.output(1, DType.INT64, outDims).longs();
             for (int i = 0; i < ySize; i++) ib.put(i, idx[i]);
         }
-    }
-
-    private double[] readBytes(Tensor t) {
-        int n = t.size();
-        double[] a = xs = xs != null && xs.length >= n ? xs : new double[n];
-        ByteBuffer b = t.bytes();
-        boolean unsigned = t.dtype() == DType.UINT8;
-        for (int i = 0; i < n; i++) a[i] = unsigned ? b.get(i) & 0xFF : b.get(i);
-        return a;
     }
 }

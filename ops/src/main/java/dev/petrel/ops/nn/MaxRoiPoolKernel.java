@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -38,8 +39,8 @@ final class MaxRoiPoolKernel implements Kernel {
         int height = xd[2];
         int width = xd[3];
         int rois = rt.dim(0);
-        double[] x = xs = NnIO.doubles(xt, xs);
-        double[] r = NnIO.doubles(rt, null);
+        double[] x = xs = Elements.toDoubles(xt, xs);
+        double[] r = Elements.toDoubles(rt, null);
         Tensor yt = ctx.output(0, xt.dtype(), rois, channels, pooledH, pooledW);
         double[] y = new double[yt.size()];
         int yi = 0;
@@ -71,7 +72,7 @@ final class MaxRoiPoolKernel implements Kernel {
                 }
             }
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 
     /** C's round(): halves go away from zero (Math.round would send -0.5 up to 0). */

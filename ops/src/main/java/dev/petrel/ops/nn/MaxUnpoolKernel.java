@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -57,7 +58,7 @@ final class MaxUnpoolKernel implements Kernel {
         int ySize = yt.size();
         double[] y = ys = ys != null && ys.length >= ySize ? ys : new double[ySize];
         Arrays.fill(y, 0, ySize, 0);
-        double[] x = xs = NnIO.doubles(xt, xs);
+        double[] x = xs = Elements.toDoubles(xt, xs);
         long[] idx = Shapes.longs(it);
         int inferredSize = Shapes.product(inferred, 0, inferred.length);
         boolean same = Arrays.equals(inferred, od);
@@ -84,6 +85,6 @@ final class MaxUnpoolKernel implements Kernel {
             }
             y[target] = x[i];
         }
-        NnIO.write(yt, y);
+        Elements.storeDoubles(yt, y);
     }
 }

@@ -2,6 +2,7 @@ package dev.petrel.ops.nn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -38,7 +39,7 @@ final class MeanVarianceNormalizationKernel implements Kernel {
             }
         }
         int total = x.size();
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
@@ -69,6 +70,6 @@ final class MeanVarianceNormalizationKernel implements Kernel {
         }
         for (int s = 0; s < slots; s++) sq[s] = Math.sqrt(count[s] == 0 ? 0 : sq[s] / count[s]) + EPSILON;
         for (int i = 0; i < total; i++) out[i] = (in[i] - sum[slotOf[i]]) / sq[slotOf[i]];
-        NnIO.write(ctx.output(0, x.dtype(), dims), out);
+        Elements.storeDoubles(ctx.output(0, x.dtype(), dims), out);
     }
 }

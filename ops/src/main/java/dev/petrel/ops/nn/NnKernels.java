@@ -1,6 +1,7 @@
 package dev.petrel.ops.nn;
 
 import dev.petrel.DType;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.KernelRegistry;
 import java.util.EnumSet;
 import java.util.Set;
@@ -12,7 +13,7 @@ public final class NnKernels {
     private static final int LATEST = KernelRegistry.LATEST;
 
     public static void register(KernelRegistry r) {
-        Set<DType> f = NnIO.FLOATS;
+        Set<DType> f = Elements.FLOATS;
         // Opsets 1-12 flatten to 2-D at axis; 13 switched to a single axis: one kernel reads node.opsetVersion().
         r.add("", "Softmax", 1, 12, f, n -> new SoftmaxKernel(n, false));
         r.add("", "Softmax", 13, LATEST, f, n -> new SoftmaxKernel(n, false));

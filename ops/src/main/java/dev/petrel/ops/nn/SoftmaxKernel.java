@@ -3,6 +3,7 @@ package dev.petrel.ops.nn;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -58,12 +59,12 @@ final class SoftmaxKernel implements Kernel {
             lastAxisFloat(ctx.parallel(), x.floats(), y.floats(), outer, n);
             return;
         }
-        double[] in = NnIO.doubles(x, inScratch);
+        double[] in = Elements.toDoubles(x, inScratch);
         inScratch = in;
         double[] out = outScratch != null && outScratch.length >= in.length ? outScratch : new double[in.length];
         outScratch = out;
         strided(in, out, outer, n, inner);
-        NnIO.write(y, out);
+        Elements.storeDoubles(y, out);
     }
 
     /** The attention hot path: contiguous rows of floats. */

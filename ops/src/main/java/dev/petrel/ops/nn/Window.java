@@ -84,6 +84,32 @@ final class Window {
             return k[0] * k[1] * k[2];
         }
 
+        /**
+         * The input positions under the window of output position (oz, oy, ox) that lie inside the input
+         * (padding never contributes), in kernel order: each one's offset within an input plane goes to
+         * {@code inOffsets} and, when that is non-null, its offset within the kernel to {@code kernelOffsets}.
+         * Both arrays need {@link #kernelSize()} entries. Returns how many positions there are.
+         */
+        int taps(int oz, int oy, int ox, int[] inOffsets, int[] kernelOffsets) {
+            int n = 0;
+            for (int kz = 0; kz < k[0]; kz++) {
+                int iz = oz * s[0] - pb[0] + kz * d[0];
+                if (iz < 0 || iz >= in[0]) continue;
+                for (int ky = 0; ky < k[1]; ky++) {
+                    int iy = oy * s[1] - pb[1] + ky * d[1];
+                    if (iy < 0 || iy >= in[1]) continue;
+                    for (int kx = 0; kx < k[2]; kx++) {
+                        int ix = ox * s[2] - pb[2] + kx * d[2];
+                        if (ix < 0 || ix >= in[2]) continue;
+                        inOffsets[n] = (iz * in[1] + iy) * in[2] + ix;
+                        if (kernelOffsets != null) kernelOffsets[n] = (kz * k[1] + ky) * k[2] + kx;
+                        n++;
+                    }
+                }
+            }
+            return n;
+        }
+
         /** [n, c, out spatial...] in the input's rank. */
         int[] outDims(int n, int c) {
             int[] r = new int[rank + 2];

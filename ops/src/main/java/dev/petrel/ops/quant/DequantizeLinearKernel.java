@@ -3,6 +3,7 @@ package dev.petrel.ops.quant;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -39,9 +40,9 @@ final class DequantizeLinearKernel implements Kernel {
             for (int d = 0; d < l.dim; d++) {
                 for (int i = 0; i < l.inner; i++, idx++) {
                     int p = l.paramIndex(o, d, i);
-                    int z = zp == null ? 0 : QuantMath.intAt(zp, p);
-                    float v = (float) (QuantMath.intAt(x, idx) - z) * QuantMath.floatAt(scale, p);
-                    QuantMath.putFloat(y, idx, v);
+                    int z = zp == null ? 0 : (int) Elements.getLong(zp, p);
+                    float v = (float) ((int) Elements.getLong(x, idx) - z) * (float) Elements.getDouble(scale, p);
+                    Elements.putDouble(y, idx, v);
                 }
             }
         }

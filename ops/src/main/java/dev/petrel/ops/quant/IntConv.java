@@ -2,6 +2,7 @@ package dev.petrel.ops.quant;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -94,9 +95,9 @@ final class IntConv {
         int[] z = new int[outChannels];
         if (wZp == null) return z;
         if (wZp.size() == 1) {
-            Arrays.fill(z, QuantMath.intAt(wZp, 0));
+            Arrays.fill(z, (int) Elements.getLong(wZp, 0));
         } else if (wZp.rank() == 1 && wZp.dim(0) == outChannels) {
-            for (int m = 0; m < outChannels; m++) z[m] = QuantMath.intAt(wZp, m);
+            for (int m = 0; m < outChannels; m++) z[m] = (int) Elements.getLong(wZp, m);
         } else {
             throw new IllegalArgumentException("input '" + name + "' " + wZp.describe()
                     + " must be a scalar or a 1-D tensor of " + outChannels + " values (one per output channel)");

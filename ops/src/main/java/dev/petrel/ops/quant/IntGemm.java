@@ -3,6 +3,7 @@ package dev.petrel.ops.quant;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Parallel;
 import java.nio.ByteBuffer;
@@ -268,18 +269,18 @@ final class IntGemm {
             throw new IllegalArgumentException("input '" + name + "' must be UINT8 or INT8, got " + zp.describe());
         }
         if (zp.size() == 1) {
-            Arrays.fill(dst, 0, count, QuantMath.intAt(zp, 0));
+            Arrays.fill(dst, 0, count, (int) Elements.getLong(zp, 0));
             return;
         }
         if (zp.rank() == 1 && zp.dim(0) == per) {
-            for (int t = 0; t < count; t++) dst[t] = QuantMath.intAt(zp, t % per);
+            for (int t = 0; t < count; t++) dst[t] = (int) Elements.getLong(zp, t % per);
             return;
         }
         int[] expected = Arrays.copyOf(batchDims, batchDims.length + 2);
         expected[batchDims.length] = perRow ? m : 1;
         expected[batchDims.length + 1] = perRow ? 1 : n;
         if (zp.hasDims(expected)) {
-            for (int t = 0; t < count; t++) dst[t] = QuantMath.intAt(zp, t);
+            for (int t = 0; t < count; t++) dst[t] = (int) Elements.getLong(zp, t);
             return;
         }
         throw new IllegalArgumentException("input '" + name + "' " + zp.describe() + " must be a scalar, a 1-D tensor of "

@@ -3,6 +3,7 @@ package dev.petrel.ops.quant;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -53,11 +54,11 @@ final class QLinearConvKernel implements Kernel {
         int idx = 0;
         for (int n = 0; n < geometry.batch; n++) {
             for (int c = 0; c < m; c++) {
-                float multiplier = xScale * QuantMath.floatAt(wScale, wScale.size() == 1 ? 0 : c) / yScale;
+                float multiplier = xScale * (float) Elements.getDouble(wScale, wScale.size() == 1 ? 0 : c) / yScale;
                 int b = bias == null ? 0 : bias.ints().get(c);
                 for (int p = 0; p < spatial; p++, idx++) {
                     float v = (float) (acc[idx] + b) * multiplier;
-                    QuantMath.putInt(y, idx, QuantMath.saturate(Math.rint(v) + yZp, lo, hi));
+                    Elements.putLong(y, idx, QuantMath.saturate(Math.rint(v) + yZp, lo, hi));
                 }
             }
         }

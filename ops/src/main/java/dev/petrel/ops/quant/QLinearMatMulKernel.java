@@ -2,6 +2,7 @@ package dev.petrel.ops.quant;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -41,13 +42,13 @@ final class QLinearMatMulKernel implements Kernel {
         int idx = 0;
         for (int t = 0; t < gemm.batches; t++) {
             for (int i = 0; i < m; i++) {
-                float as = QuantMath.floatAt(aScale, aScale.size() == 1 ? 0 : i);
-                float ys = QuantMath.floatAt(yScale, yScale.size() == 1 ? 0 : i);
-                int z = yZp == null ? 0 : QuantMath.intAt(yZp, yZp.size() == 1 ? 0 : i);
+                float as = (float) Elements.getDouble(aScale, aScale.size() == 1 ? 0 : i);
+                float ys = (float) Elements.getDouble(yScale, yScale.size() == 1 ? 0 : i);
+                int z = yZp == null ? 0 : (int) Elements.getLong(yZp, yZp.size() == 1 ? 0 : i);
                 for (int j = 0; j < n; j++, idx++) {
-                    float multiplier = as * QuantMath.floatAt(bScale, bScale.size() == 1 ? 0 : j) / ys;
+                    float multiplier = as * (float) Elements.getDouble(bScale, bScale.size() == 1 ? 0 : j) / ys;
                     float v = (float) acc[idx] * multiplier;
-                    QuantMath.putInt(y, idx, QuantMath.saturate(Math.rint(v) + z, lo, hi));
+                    Elements.putLong(y, idx, QuantMath.saturate(Math.rint(v) + z, lo, hi));
                 }
             }
         }

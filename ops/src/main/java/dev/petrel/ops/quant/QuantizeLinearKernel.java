@@ -3,6 +3,7 @@ package dev.petrel.ops.quant;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -54,15 +55,15 @@ final class QuantizeLinearKernel implements Kernel {
             for (int d = 0; d < l.dim; d++) {
                 for (int i = 0; i < l.inner; i++, idx++) {
                     int p = l.paramIndex(o, d, i);
-                    float s = QuantMath.floatAt(scale, p);
-                    int z = zp == null ? 0 : QuantMath.intAt(zp, p);
+                    float s = (float) Elements.getDouble(scale, p);
+                    int z = zp == null ? 0 : (int) Elements.getLong(zp, p);
                     double q;
                     if (intInput) {
                         q = Math.rint((double) x.ints().get(idx) / s);
                     } else {
-                        q = Math.rint(QuantMath.floatAt(x, idx) / s);
+                        q = Math.rint((float) Elements.getDouble(x, idx) / s);
                     }
-                    QuantMath.putInt(y, idx, QuantMath.saturate(q + z, lo, hi));
+                    Elements.putLong(y, idx, QuantMath.saturate(q + z, lo, hi));
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.petrel.ops.rnn;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.KernelContext;
 
 /**
@@ -27,7 +28,7 @@ final class LstmKernel extends RecurrentKernel {
         Tensor p = ctx.input(7);
         if (p == null) return null;
         expect(p, "P (input 7)", directions, 3 * hidden);
-        return Reals.read(p);
+        return Elements.toDoubles(p);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -87,7 +88,7 @@ abstract class RecurrentKernel implements Kernel {
     public void run(KernelContext ctx) {
         Tensor xt = ctx.requireInput(0);
         DType type = xt.dtype();
-        if (!Reals.supported(type)) throw new UnsupportedFeatureException(op + " does not support X of type " + type);
+        if (!Elements.FLOATS.contains(type)) throw new UnsupportedFeatureException(op + " does not support X of type " + type);
         if (xt.rank() != 3) throw new IllegalArgumentException(op + " X must be rank 3, got " + xt.describe());
         int seq = batchFirst ? xt.dim(1) : xt.dim(0);
         int batch = batchFirst ? xt.dim(0) : xt.dim(1);
@@ -97,15 +98,15 @@ abstract class RecurrentKernel implements Kernel {
         Tensor rt = ctx.requireInput(2);
         expect(wt, "W (input 1)", directions, gh, input);
         expect(rt, "R (input 2)", directions, gh, hidden);
-        double[] x = Reals.read(xt);
+        double[] x = Elements.toDoubles(xt);
         Weights wts = new Weights();
-        wts.w = Reals.read(wt);
-        wts.r = Reals.read(rt);
+        wts.w = Elements.toDoubles(wt);
+        wts.r = Elements.toDoubles(rt);
         wts.input = input;
         Tensor bt = ctx.input(3);
         if (bt != null) {
             expect(bt, "B (input 3)", directions, 2 * gh);
-            double[] b = Reals.read(bt);
+            double[] b = Elements.toDoubles(bt);
             wts.wb = b;
             wts.rb = b;
         }
@@ -159,12 +160,12 @@ abstract class RecurrentKernel implements Kernel {
             }
         }
         if (y != null) {
-            Reals.write(ctx.output(0, type, batchFirst ? new int[] {batch, seq, directions, hidden}
+            Elements.storeDoubles(ctx.output(0, type, batchFirst ? new int[] {batch, seq, directions, hidden}
                     : new int[] {seq, directions, batch, hidden}), y);
         }
         int[] stateDims = batchFirst ? new int[] {batch, directions, hidden} : new int[] {directions, batch, hidden};
-        if (ctx.hasOutput(1)) Reals.write(ctx.output(1, type, stateDims), yh);
-        if (yc != null && ctx.hasOutput(2)) Reals.write(ctx.output(2, type, stateDims), yc);
+        if (ctx.hasOutput(1)) Elements.storeDoubles(ctx.output(1, type, stateDims), yh);
+        if (yc != null && ctx.hasOutput(2)) Elements.storeDoubles(ctx.output(2, type, stateDims), yc);
     }
 
     private int stateIndex(int d, int b, int batch, int k) {
@@ -180,7 +181,7 @@ abstract class RecurrentKernel implements Kernel {
         if (t == null) return null;
         if (batchFirst) expect(t, what, batch, directions, hidden);
         else expect(t, what, directions, batch, hidden);
-        return Reals.read(t);
+        return Elements.toDoubles(t);
     }
 
     void expect(Tensor t, String what, int... dims) {

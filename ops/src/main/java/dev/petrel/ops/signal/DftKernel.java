@@ -4,6 +4,7 @@ import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -74,7 +75,7 @@ final class DftKernel implements Kernel {
         for (int d = axis + 1; d < r - 1; d++) inner *= xt.dim(d);
         if (out.size() == 0) return;
 
-        double[] x = SignalValues.readReals(xt, "DFT input");
+        double[] x = Elements.toDoubles(Elements.requireFloating(xt, "DFT input"));
         double[] y = new double[out.size()];
         if (fft == null || fft.length() != n) fft = new Fft(n);
         double[] re = new double[n];
@@ -103,6 +104,6 @@ final class DftKernel implements Kernel {
                 }
             }
         }
-        SignalValues.store(out, y);
+        Elements.storeDoubles(out, y);
     }
 }

@@ -3,6 +3,7 @@ package dev.petrel.ops.signal;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -64,7 +65,7 @@ final class MelWeightMatrixKernel implements Kernel {
             for (int j = center; j < right; j++) w[j * mels + i] = (double) (right - j) / (right - center);
         }
         Tensor out = ctx.output(0, outputType, spectrumBins, mels);
-        SignalValues.store(out, w);
+        Elements.storeDoubles(out, w);
     }
 
     private static double hzToMel(double hz) {

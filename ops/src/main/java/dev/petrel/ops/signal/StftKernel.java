@@ -2,6 +2,7 @@ package dev.petrel.ops.signal;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -39,7 +40,7 @@ final class StftKernel implements Kernel {
         double[] window = null;
         if (wt != null) {
             if (wt.rank() != 1) throw new IllegalArgumentException("STFT window must be 1-D, got " + wt.describe());
-            window = SignalValues.readReals(wt, "STFT window");
+            window = Elements.toDoubles(Elements.requireFloating(wt, "STFT window"));
         }
         long frameLength;
         if (lt != null) {
@@ -57,7 +58,7 @@ final class StftKernel implements Kernel {
         Tensor out = ctx.output(0, st.dtype(), batch, frames, bins, 2);
         if (out.size() == 0) return;
 
-        double[] x = SignalValues.readReals(st, "STFT signal");
+        double[] x = Elements.toDoubles(Elements.requireFloating(st, "STFT signal"));
         double[] y = new double[out.size()];
         if (fft == null || fft.length() != n) fft = new Fft(n);
         double[] re = new double[n];
@@ -91,6 +92,6 @@ final class StftKernel implements Kernel {
                 }
             }
         }
-        SignalValues.store(out, y);
+        Elements.storeDoubles(out, y);
     }
 }

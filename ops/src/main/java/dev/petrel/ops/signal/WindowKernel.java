@@ -3,6 +3,7 @@ package dev.petrel.ops.signal;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -54,6 +55,6 @@ final class WindowKernel implements Kernel {
             throw new IllegalArgumentException("window size must be non-negative, got " + size);
         }
         Tensor out = ctx.output(0, outputType, (int) size);
-        SignalValues.store(out, values(shape, (int) size, periodic));
+        Elements.storeDoubles(out, values(shape, (int) size, periodic));
     }
 }

@@ -2,7 +2,6 @@ package dev.petrel.ops.tensor;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
-import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -25,31 +24,12 @@ final class GatherElementsKernel implements Kernel {
         }
         if (r == 0) throw new IllegalArgumentException("GatherElements input 'data' must have rank >= 1");
         int a = ShapeArgs.axis(axis, r, "GatherElements axis");
-        for (int d = 0; d < r; d++) {
-            if (d != a && indices.dim(d) > data.dim(d)) {
-                throw new IllegalArgumentException("GatherElements indices " + indices.describe() + " exceed data "
-                        + data.describe() + " in dimension " + d);
-            }
-        }
+        Indices.requireWithinOffAxis(data, indices, a, "GatherElements");
         Tensor y = ctx.output(0, data.dtype(), indices.dims());
         int n = indices.size();
         if (n == 0) return;
-        int[] dStrides = Shapes.strides(data.dims());
-        int[] idims = indices.dims();
-        int[] pos = new int[r];
-        int base = 0;
+        int[] offsets = Indices.elementOffsets(data, indices, a, "GatherElements index");
         int w = data.dtype().byteSize();
-        int dim = data.dim(a);
-        for (int i = 0; i < n; i++) {
-            int k = Indices.get(indices, i, dim, "GatherElements index");
-            ElementCopier.copy(data.bytes(), base + k * dStrides[a], y.bytes(), i, 1, w);
-            for (int d = r - 1; d >= 0; d--) {
-                pos[d]++;
-                if (d != a) base += dStrides[d];
-                if (pos[d] < idims[d]) break;
-                if (d != a) base -= dStrides[d] * idims[d];
-                pos[d] = 0;
-            }
-        }
+        for (int i = 0; i < n; i++) ElementCopier.copy(data.bytes(), offsets[i], y.bytes(), i, 1, w);
     }
 }

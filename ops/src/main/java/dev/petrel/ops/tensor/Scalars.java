@@ -1,6 +1,7 @@
 package dev.petrel.ops.tensor;
 
 import dev.petrel.DType;
+import dev.petrel.graph.Node;
 import dev.petrel.spi.Float16;
 import java.nio.ByteBuffer;
 
@@ -98,6 +99,15 @@ final class Scalars {
                 case "min": return MIN;
                 default: throw new IllegalArgumentException("reduction '" + s + "' is not supported (none, add, mul, max, min)");
             }
+        }
+
+        /** A scatter node's reduction: none before opset 16, where the attribute appeared; max and min from 18. */
+        static Reduction of(Node node, String op) {
+            Reduction r = node.opsetVersion() >= 16 ? parse(node.attributes().getString("reduction", "none")) : NONE;
+            if (node.opsetVersion() < 18 && (r == MAX || r == MIN)) {
+                throw new IllegalArgumentException(op + " reduction max/min needs opset 18");
+            }
+            return r;
         }
     }
 

@@ -2,7 +2,6 @@ package dev.petrel.ops.tensor;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
-import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -17,11 +16,7 @@ final class ScatterElementsKernel implements Kernel {
 
     ScatterElementsKernel(Node node) {
         axis = node.attributes().getInt("axis", 0);
-        reduction = node.opsetVersion() >= 16
-                ? Scalars.Reduction.parse(node.attributes().getString("reduction", "none")) : Scalars.Reduction.NONE;
-        if (node.opsetVersion() < 18 && (reduction == Scalars.Reduction.MAX || reduction == Scalars.Reduction.MIN)) {
-            throw new IllegalArgumentException("ScatterElements reduction max/min needs opset 18");
-        }
+        reduction = Scalars.Reduction.of(node, "ScatterElements");
     }
 
     @Override
@@ -40,31 +35,12 @@ final class ScatterElementsKernel implements Kernel {
             throw new IllegalArgumentException("ScatterElements updates " + updates.describe() + " must have the type of data " + data.describe());
         }
         int a = ShapeArgs.axis(axis, r, "ScatterElements axis");
-        for (int d = 0; d < r; d++) {
-            if (d != a && indices.dim(d) > data.dim(d)) {
-                throw new IllegalArgumentException("ScatterElements indices " + indices.describe() + " exceed data "
-                        + data.describe() + " in dimension " + d);
-            }
-        }
+        Indices.requireWithinOffAxis(data, indices, a, "ScatterElements");
         Tensor y = ctx.output(0, data.dtype(), data.dims());
         ElementCopier.copyAll(data, y);
         int n = indices.size();
         if (n == 0) return;
-        int[] dStrides = Shapes.strides(data.dims());
-        int[] idims = indices.dims();
-        int[] pos = new int[r];
-        int base = 0;
-        int dim = data.dim(a);
-        for (int i = 0; i < n; i++) {
-            int k = Indices.get(indices, i, dim, "ScatterElements index");
-            Scalars.combine(y.bytes(), base + k * dStrides[a], updates.bytes(), i, data.dtype(), reduction);
-            for (int d = r - 1; d >= 0; d--) {
-                pos[d]++;
-                if (d != a) base += dStrides[d];
-                if (pos[d] < idims[d]) break;
-                if (d != a) base -= dStrides[d] * idims[d];
-                pos[d] = 0;
-            }
-        }
+        int[] offsets = Indices.elementOffsets(data, indices, a, "ScatterElements index");
+        for (int i = 0; i < n; i++) Scalars.combine(y.bytes(), offsets[i], updates.bytes(), i, data.dtype(), reduction);
     }
 }

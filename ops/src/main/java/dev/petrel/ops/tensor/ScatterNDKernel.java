@@ -15,11 +15,7 @@ final class ScatterNDKernel implements Kernel {
     private final Scalars.Reduction reduction;
 
     ScatterNDKernel(Node node) {
-        reduction = node.opsetVersion() >= 16
-                ? Scalars.Reduction.parse(node.attributes().getString("reduction", "none")) : Scalars.Reduction.NONE;
-        if (node.opsetVersion() < 18 && (reduction == Scalars.Reduction.MAX || reduction == Scalars.Reduction.MIN)) {
-            throw new IllegalArgumentException("ScatterND reduction max/min needs opset 18");
-        }
+        reduction = Scalars.Reduction.of(node, "ScatterND");
     }
 
     @Override

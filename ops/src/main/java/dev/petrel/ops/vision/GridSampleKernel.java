@@ -4,6 +4,7 @@ import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 
@@ -53,8 +54,8 @@ final class GridSampleKernel implements Kernel {
             throw new IllegalArgumentException("GridSample grid must be [" + n + ", H_out, W_out, 2], got " + gt.describe());
         }
         int ho = gt.dim(1), wo = gt.dim(2);
-        double[] x = Reals.read(xt);
-        double[] grid = Reals.read(gt);
+        double[] x = Elements.toDoubles(xt);
+        double[] grid = Elements.toDoubles(gt);
         double[] y = new double[n * ch * ho * wo];
         double xMin = alignCorners ? 0 : -0.5, xMax = alignCorners ? w - 1 : w - 0.5;
         double yMin = alignCorners ? 0 : -0.5, yMax = alignCorners ? h - 1 : h - 0.5;
@@ -111,7 +112,7 @@ final class GridSampleKernel implements Kernel {
                 }
             }
         }
-        Reals.write(ctx.output(0, xt.dtype(), n, ch, ho, wo), y);
+        Elements.storeDoubles(ctx.output(0, xt.dtype(), n, ch, ho, wo), y);
     }
 
     private double denormalize(double v, int len) {

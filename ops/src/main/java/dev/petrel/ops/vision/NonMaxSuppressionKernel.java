@@ -3,6 +3,7 @@ package dev.petrel.ops.vision;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -43,14 +44,14 @@ final class NonMaxSuppressionKernel implements Kernel {
         if (m != null && m.size() > 0) maxOut = Shapes.longs(m)[0];
         float iou = 0;
         Tensor it = ctx.input(3);
-        if (it != null && it.size() > 0) iou = (float) Reals.read(it)[0];
+        if (it != null && it.size() > 0) iou = (float) Elements.toDoubles(it)[0];
         Tensor st = ctx.input(4);
         boolean hasScoreThreshold = st != null && st.size() > 0;
-        float scoreThreshold = hasScoreThreshold ? (float) Reals.read(st)[0] : 0;
+        float scoreThreshold = hasScoreThreshold ? (float) Elements.toDoubles(st)[0] : 0;
         if (iou < 0 || iou > 1) throw new IllegalArgumentException("NonMaxSuppression iou_threshold must be in [0, 1], got " + iou);
 
-        double[] boxesD = Reals.read(boxesT);
-        double[] scoresD = Reals.read(scoresT);
+        double[] boxesD = Elements.toDoubles(boxesT);
+        double[] scoresD = Elements.toDoubles(scoresT);
         float[] boxes = new float[boxesD.length];
         for (int i = 0; i < boxes.length; i++) boxes[i] = (float) boxesD[i];
         List<long[]> selected = new ArrayList<>();

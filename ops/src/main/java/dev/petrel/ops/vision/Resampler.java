@@ -3,6 +3,7 @@ package dev.petrel.ops.vision;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Float16;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -109,14 +110,14 @@ final class Resampler {
             }
             Tensor.copyBytes(ByteBuffer.wrap(data), 0, out.bytes(), 0, data.length);
         } else {
-            double[] data = Reals.read(x);
+            double[] data = Elements.toDoubles(Elements.requireFloating(x, "Resize input X in " + mode + " mode"));
             int[] cur = dims.clone();
             for (int d = rank - 1; d >= 0; d--) {
                 if (maps[d].identity) continue;
                 data = weightedPass(data, cur, d, outDims[d], maps[d]);
                 cur[d] = outDims[d];
             }
-            Reals.write(out, data);
+            Elements.storeDoubles(out, data);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -84,7 +85,7 @@ final class ResizeKernel implements Kernel {
                 }
             }
         } else if (scalesT != null) {
-            double[] s = Reals.read(scalesT);
+            double[] s = Elements.toDoubles(scalesT);
             expectLength(s.length, ax.length, "scales");
             for (int i = 0; i < ax.length; i++) {
                 if (!(s[i] > 0)) throw new IllegalArgumentException("Resize scales must be positive, got " + Arrays.toString(s));
@@ -100,7 +101,7 @@ final class ResizeKernel implements Kernel {
             roi = new double[2 * rank];
             for (int d = 0; d < rank; d++) roi[rank + d] = 1;
             if (roiT != null) {
-                double[] r = Reals.read(roiT);
+                double[] r = Elements.toDoubles(roiT);
                 expectLength(r.length, 2 * ax.length, "roi");
                 for (int i = 0; i < ax.length; i++) {
                     roi[ax[i]] = r[i];

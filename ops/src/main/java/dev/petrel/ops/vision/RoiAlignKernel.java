@@ -3,6 +3,7 @@ package dev.petrel.ops.vision;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.ops.Shapes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
@@ -53,8 +54,8 @@ final class RoiAlignKernel implements Kernel {
         int rois = rt.dim(0);
         if (bt.size() != rois) throw new IllegalArgumentException("RoiAlign batch_indices " + bt.describe() + " must have " + rois + " entries");
         int n = xt.dim(0), ch = xt.dim(1), h = xt.dim(2), w = xt.dim(3);
-        double[] x = Reals.read(xt);
-        double[] roi = Reals.read(rt);
+        double[] x = Elements.toDoubles(xt);
+        double[] roi = Elements.toDoubles(rt);
         long[] batch = Shapes.longs(bt);
         double[] y = new double[rois * ch * outH * outW];
         double offset = halfPixel ? 0.5 : 0;
@@ -110,7 +111,7 @@ final class RoiAlignKernel implements Kernel {
                 }
             }
         }
-        Reals.write(ctx.output(0, xt.dtype(), rois, ch, outH, outW), y);
+        Elements.storeDoubles(ctx.output(0, xt.dtype(), rois, ch, outH, outW), y);
     }
 
     /** Bilinear corners of sample (y, x); a sample more than one pixel outside the map contributes zero. */

@@ -2,6 +2,7 @@ package dev.petrel.ops.vision;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.util.Arrays;
@@ -30,7 +31,7 @@ final class UpsampleKernel implements Kernel {
             s = new double[scaleAttr.length];
             for (int i = 0; i < s.length; i++) s[i] = scaleAttr[i];
         } else {
-            s = Reals.read(ctx.requireInput(1));
+            s = Elements.toDoubles(ctx.requireInput(1));
         }
         if (s.length != x.rank()) {
             throw new IllegalArgumentException("Upsample scales " + Arrays.toString(s) + " must have one value per axis of " + x.describe());

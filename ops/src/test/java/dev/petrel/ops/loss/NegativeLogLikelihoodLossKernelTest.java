@@ -2,7 +2,7 @@ package dev.petrel.ops.loss;
 
 import static dev.petrel.ops.loss.LossHarness.ignoreIndex;
 import static dev.petrel.ops.loss.LossHarness.reduction;
-import static dev.petrel.ops.loss.LossHarness.run1;
+import static dev.petrel.ops.OpHarness.run1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
+import dev.petrel.ops.Elements;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

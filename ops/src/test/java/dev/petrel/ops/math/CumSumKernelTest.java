@@ -1,7 +1,7 @@
 package dev.petrel.ops.math;
 
-import static dev.petrel.ops.math.LinalgHarness.attrs;
-import static dev.petrel.ops.math.LinalgHarness.i;
+import static dev.petrel.ops.Attrs.attrs;
+import static dev.petrel.ops.Attrs.i;
 import static dev.petrel.ops.math.LinalgHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,8 +1,8 @@
 package dev.petrel.ops.math;
 
-import static dev.petrel.ops.math.LinalgHarness.attrs;
-import static dev.petrel.ops.math.LinalgHarness.f;
-import static dev.petrel.ops.math.LinalgHarness.i;
+import static dev.petrel.ops.Attrs.attrs;
+import static dev.petrel.ops.Attrs.f;
+import static dev.petrel.ops.Attrs.i;
 import static dev.petrel.ops.math.LinalgHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

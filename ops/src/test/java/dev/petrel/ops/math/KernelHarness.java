@@ -4,21 +4,16 @@ import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Attributes;
-import dev.petrel.graph.Graph;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.Elements;
+import dev.petrel.ops.OpHarness;
 import dev.petrel.spi.Float16;
-import dev.petrel.spi.Kernel;
-import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelRegistry;
-import dev.petrel.spi.Parallel;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Runs one elementwise node through the registry, as the executor would: the kernel is looked up by
- * opset and input type, and outputs come back filled with garbage first so an element the kernel
- * forgets to write shows up.
+ * Runs one elementwise node's kernel directly through {@link OpHarness#runKernel()} (looked up by opset
+ * and input type in this family's registry, outputs filled with garbage first), plus test data helpers.
  */
 final class KernelHarness {
     static final KernelRegistry REGISTRY = new KernelRegistry();
@@ -38,37 +33,7 @@ final class KernelHarness {
     }
 
     static Tensor run(String op, int opset, List<Attribute> attrs, Tensor... inputs) {
-        List<String> names = new ArrayList<>();
-        DType[] types = new DType[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-            names.add(inputs[i] == null ? "" : "x" + i);
-            types[i] = inputs[i] == null ? null : inputs[i].dtype();
-        }
-        Node node = new Node("n", op, "", opset, names, List.of("y"), new Attributes(attrs));
-        KernelRegistry.Entry e = REGISTRY.find(node, types);
-        if (e == null) throw new IllegalStateException("no kernel for " + op + " " + Arrays.toString(types));
-        Kernel k = e.factory().create(node);
-        Tensor[] out = new Tensor[1];
-        k.run(new KernelContext() {
-            @Override public int inputCount() { return inputs.length; }
-            @Override public Tensor input(int i) { return i < inputs.length ? inputs[i] : null; }
-            @Override public Tensor requireInput(int i) {
-                Tensor t = input(i);
-                if (t == null) throw new IllegalArgumentException("input " + i + " is required");
-                return t;
-            }
-            @Override public int outputCount() { return 1; }
-            @Override public boolean hasOutput(int i) { return i == 0; }
-            @Override public Tensor output(int i, DType dtype, int... dims) {
-                Tensor t = Tensor.allocate(dtype, dims);
-                for (int b = 0; b < t.bytes().limit(); b++) t.bytes().put(b, (byte) 0x7D);
-                out[i] = t;
-                return t;
-            }
-            @Override public Tensor[] runSubgraph(Graph graph, Tensor... in) { throw new UnsupportedOperationException(); }
-            @Override public Parallel parallel() { return Parallel.SEQUENTIAL; }
-        });
-        return out[0];
+        return OpHarness.op(op).opset(opset).attrs(attrs).in(inputs).registry(REGISTRY).runKernel()[0];
     }
 
     static boolean supported(String op, int opset, DType type) {

@@ -1,21 +1,12 @@
 package dev.petrel.ops.math;
 
-import dev.petrel.Model;
-import dev.petrel.Session;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
-import dev.petrel.graph.Attributes;
-import dev.petrel.graph.Graph;
-import dev.petrel.graph.Node;
-import dev.petrel.graph.ValueInfo;
+import dev.petrel.ops.OpHarness;
 import dev.petrel.spi.KernelRegistry;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
-/** Runs one node of the linalg family through a real session: {@code run("MatMul", 13, attrs, a, b)}. */
+/** Runs one node of the linalg family through a real session with only this family's kernels: {@code run("MatMul", 13, attrs, a, b)}. */
 final class LinalgHarness {
     private LinalgHarness() {}
 
@@ -31,51 +22,7 @@ final class LinalgHarness {
     }
 
     static Tensor[] runMany(String op, int opset, int outputs, List<Attribute> attrs, Tensor... inputs) {
-        Graph.Builder g = new Graph.Builder().opset("", opset);
-        List<String> in = new ArrayList<>();
-        Map<String, Tensor> feed = new HashMap<>();
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] == null) {
-                in.add("");
-                continue;
-            }
-            String name = "x" + i;
-            in.add(name);
-            g.input(new ValueInfo(name, inputs[i].dtype(), null));
-            feed.put(name, inputs[i]);
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < outputs; i++) {
-            out.add("y" + i);
-            g.output(new ValueInfo("y" + i, null, null));
-        }
-        g.node(new Node("n", op, "", opset, in, out, new Attributes(attrs)));
-        try (Session s = Model.of(g.build(), KERNELS).newSession()) {
-            Map<String, Tensor> r = s.run(feed);
-            Tensor[] res = new Tensor[outputs];
-            for (int i = 0; i < outputs; i++) res[i] = r.get("y" + i);
-            return res;
-        }
-    }
-
-    static List<Attribute> attrs(Attribute... a) {
-        return Arrays.asList(a);
-    }
-
-    static Attribute i(String name, long v) {
-        return Attribute.ofInt(name, v);
-    }
-
-    static Attribute f(String name, float v) {
-        return Attribute.ofFloat(name, v);
-    }
-
-    static Attribute ints(String name, long... v) {
-        return Attribute.ofInts(name, v);
-    }
-
-    static Attribute s(String name, String v) {
-        return Attribute.ofString(name, v);
+        return OpHarness.op(op).opset(opset).outputs(outputs).attrs(attrs).in(inputs).registry(KERNELS).runSession();
     }
 
     /** 0, 1, 2, ... as a FLOAT tensor of the given shape. */

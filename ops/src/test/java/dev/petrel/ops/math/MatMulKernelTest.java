@@ -1,6 +1,6 @@
 package dev.petrel.ops.math;
 
-import static dev.petrel.ops.math.LinalgHarness.attrs;
+import static dev.petrel.ops.Attrs.attrs;
 import static dev.petrel.ops.math.LinalgHarness.iota;
 import static dev.petrel.ops.math.LinalgHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;

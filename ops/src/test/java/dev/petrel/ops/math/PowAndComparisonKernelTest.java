@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Elements;
 import org.junit.jupiter.api.Test;
 
 class PowAndComparisonKernelTest {

@@ -1,9 +1,9 @@
 package dev.petrel.ops.math;
 
-import static dev.petrel.ops.math.LinalgHarness.attrs;
-import static dev.petrel.ops.math.LinalgHarness.i;
+import static dev.petrel.ops.Attrs.attrs;
+import static dev.petrel.ops.Attrs.i;
 import static dev.petrel.ops.math.LinalgHarness.iota;
-import static dev.petrel.ops.math.LinalgHarness.ints;
+import static dev.petrel.ops.Attrs.ints;
 import static dev.petrel.ops.math.LinalgHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

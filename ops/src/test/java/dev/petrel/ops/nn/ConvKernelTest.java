@@ -1,9 +1,9 @@
 package dev.petrel.ops.nn;
 
-import static dev.petrel.ops.nn.NnHarness.i;
-import static dev.petrel.ops.nn.NnHarness.ints;
-import static dev.petrel.ops.nn.NnHarness.run1;
-import static dev.petrel.ops.nn.NnHarness.s;
+import static dev.petrel.ops.Attrs.i;
+import static dev.petrel.ops.Attrs.ints;
+import static dev.petrel.ops.OpHarness.run1;
+import static dev.petrel.ops.Attrs.s;
 import static dev.petrel.ops.nn.NnHarness.seq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

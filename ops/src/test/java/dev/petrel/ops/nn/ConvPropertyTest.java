@@ -1,11 +1,13 @@
 package dev.petrel.ops.nn;
 
-import static dev.petrel.ops.nn.NnHarness.i;
-import static dev.petrel.ops.nn.NnHarness.ints;
+import static dev.petrel.ops.Attrs.i;
+import static dev.petrel.ops.Attrs.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
+import dev.petrel.ops.Attrs;
+import dev.petrel.ops.OpHarness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -52,8 +54,8 @@ class ConvPropertyTest {
         attrs.add(ints("dilations", dh, dw));
         attrs.add(ints("pads", padTop, padLeft, padBottom, padRight));
         Tensor y = withBias
-                ? NnHarness.run1("Conv", 11, attrs, Tensor.of(x, batch, c, h, w), Tensor.of(wt, m, cPerGroup, kh, kw), Tensor.of(b, m))
-                : NnHarness.run1("Conv", 11, attrs, Tensor.of(x, batch, c, h, w), Tensor.of(wt, m, cPerGroup, kh, kw));
+                ? OpHarness.run1("Conv", 11, attrs, Tensor.of(x, batch, c, h, w), Tensor.of(wt, m, cPerGroup, kh, kw), Tensor.of(b, m))
+                : OpHarness.run1("Conv", 11, attrs, Tensor.of(x, batch, c, h, w), Tensor.of(wt, m, cPerGroup, kh, kw));
         assertThat(y.dims()).containsExactly(batch, m, oh, ow);
         float[] got = y.toFloatArray();
         int k = 0;
@@ -130,9 +132,9 @@ class ConvPropertyTest {
         attrs.add(ints("strides", strides));
         attrs.add(ints("dilations", dil));
         if (autoPad == 0) attrs.add(ints("pads", pads));
-        else attrs.add(NnHarness.s("auto_pad", modes[autoPad]));
-        Tensor yf = NnHarness.run1("Conv", 11, attrs, Tensor.of(x, xShape), Tensor.of(w, wShape));
-        Tensor yd = NnHarness.run1("Conv", 11, attrs, Tensor.of(toDouble(x), xShape), Tensor.of(toDouble(w), wShape));
+        else attrs.add(Attrs.s("auto_pad", modes[autoPad]));
+        Tensor yf = OpHarness.run1("Conv", 11, attrs, Tensor.of(x, xShape), Tensor.of(w, wShape));
+        Tensor yd = OpHarness.run1("Conv", 11, attrs, Tensor.of(toDouble(x), xShape), Tensor.of(toDouble(w), wShape));
         assertThat(yf.dims()).containsExactly(yd.dims());
         float[] a = yf.toFloatArray();
         double[] b = yd.toDoubleArray();

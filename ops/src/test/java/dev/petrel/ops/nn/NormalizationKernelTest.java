@@ -1,9 +1,9 @@
 package dev.petrel.ops.nn;
 
-import static dev.petrel.ops.nn.NnHarness.f;
-import static dev.petrel.ops.nn.NnHarness.i;
-import static dev.petrel.ops.nn.NnHarness.run;
-import static dev.petrel.ops.nn.NnHarness.run1;
+import static dev.petrel.ops.Attrs.f;
+import static dev.petrel.ops.Attrs.i;
+import static dev.petrel.ops.OpHarness.run;
+import static dev.petrel.ops.OpHarness.run1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,15 +1,16 @@
 package dev.petrel.ops.nn;
 
-import static dev.petrel.ops.nn.NnHarness.i;
-import static dev.petrel.ops.nn.NnHarness.ints;
-import static dev.petrel.ops.nn.NnHarness.run;
-import static dev.petrel.ops.nn.NnHarness.run1;
+import static dev.petrel.ops.Attrs.i;
+import static dev.petrel.ops.Attrs.ints;
+import static dev.petrel.ops.OpHarness.run;
+import static dev.petrel.ops.OpHarness.run1;
 import static dev.petrel.ops.nn.NnHarness.seq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Attrs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -111,7 +112,7 @@ class PoolKernelTest {
         assertThat(y.dims()).containsExactly(1, 1, 1, 2);
         assertThat(y.toFloatArray()).containsExactly(6f, 8f);
         // spatial_scale 0.5 maps [0, 0, 6, 6] onto pixels 0..3: the whole image in one bin.
-        Tensor scaled = run1("MaxRoiPool", 1, List.of(ints("pooled_shape", 1, 1), NnHarness.f("spatial_scale", 0.5f)),
+        Tensor scaled = run1("MaxRoiPool", 1, List.of(ints("pooled_shape", 1, 1), Attrs.f("spatial_scale", 0.5f)),
                 X44, Tensor.of(new float[] {0, 0, 0, 6, 6}, 1, 5));
         assertThat(scaled.toFloatArray()).containsExactly(16f);
     }

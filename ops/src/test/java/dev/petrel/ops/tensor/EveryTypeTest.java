@@ -27,23 +27,23 @@ class EveryTypeTest {
         // 3 x 40 elements: rows of at least 40 bytes take the per-element path for 1-byte types and the bulk path otherwise.
         Tensor a = pattern(t, 3, 40);
         Tensor b = pattern(t, 3, 2);
-        Tensor c = op("Concat").attr("axis", 1L).in(a, b).run();
+        Tensor c = op("Concat").attr("axis", 1L).in(a, b).runKernel()[0];
         assertThat(c.dims()).containsExactly(3, 42);
         assertThat(at(c, 2, 39)).isEqualTo(at(a, 2, 39));
         assertThat(at(c, 1, 41)).isEqualTo(at(b, 1, 1));
 
-        Tensor s = op("Slice").in(a, i64(-1, 1), i64(Long.MIN_VALUE, 40), i64(0, 1), i64(-2, 3)).run();
+        Tensor s = op("Slice").in(a, i64(-1, 1), i64(Long.MIN_VALUE, 40), i64(0, 1), i64(-2, 3)).runKernel()[0];
         assertThat(s.dims()).containsExactly(2, 13);
         assertThat(at(s, 1, 12)).isEqualTo(at(a, 0, 37));
 
-        Tensor tr = op("Transpose").in(a).run();
+        Tensor tr = op("Transpose").in(a).runKernel()[0];
         assertThat(at(tr, 39, 2)).isEqualTo(at(a, 2, 39));
 
-        Tensor g = op("Gather").in(a, i64(2, -3)).run();
+        Tensor g = op("Gather").in(a, i64(2, -3)).runKernel()[0];
         assertThat(at(g, 0, 5)).isEqualTo(at(a, 2, 5));
         assertThat(at(g, 1, 39)).isEqualTo(at(a, 0, 39));
 
-        Tensor id = op("Identity").in(a).run();
+        Tensor id = op("Identity").in(a).runKernel()[0];
         assertThat(id.toByteArray()).containsExactly(a.toByteArray());
     }
 }

@@ -32,7 +32,7 @@ class StridedCopyProperties {
         }
         long[] p = new long[rank];
         for (int i = 0; i < rank; i++) p[i] = perm[i];
-        Tensor y = Harness.op("Transpose").ints("perm", p).in(x).run();
+        Tensor y = Harness.op("Transpose").ints("perm", p).in(x).runKernel()[0];
 
         int[] inStrides = Shapes.strides(dims);
         int[] outDims = y.dims();
@@ -55,7 +55,7 @@ class StridedCopyProperties {
         if (step == 0) step = 1;
         Tensor x = Tensor.allocate(DType.INT32, n);
         for (int i = 0; i < n; i++) x.ints().put(i, i * 10);
-        Tensor y = Harness.op("Slice").in(x, Harness.i64(start), Harness.i64(end), null, Harness.i64(step)).run();
+        Tensor y = Harness.op("Slice").in(x, Harness.i64(start), Harness.i64(end), null, Harness.i64(step)).runKernel()[0];
         // Python's slice semantics, except that the spec clamps a backward start into [0, n-1]
         // (Python would give nothing for a start before the first element).
         java.util.List<Integer> expected = new java.util.ArrayList<>();

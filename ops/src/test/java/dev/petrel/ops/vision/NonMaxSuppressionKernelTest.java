@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
+import dev.petrel.ops.OpHarness;
 import org.junit.jupiter.api.Test;
 
 class NonMaxSuppressionKernelTest {
@@ -14,7 +15,7 @@ class NonMaxSuppressionKernelTest {
 
     private static long[] nms(float[] boxes, float[] scores, int classes, long max, float iou, Float scoreThreshold, Attribute... attrs) {
         int n = boxes.length / 4;
-        Tensor out = VisionGraphs.run("NonMaxSuppression", 11, new Tensor[] {Tensor.of(boxes, 1, n, 4), Tensor.of(scores, 1, classes, n),
+        Tensor out = OpHarness.run("NonMaxSuppression", 11, new Tensor[] {Tensor.of(boxes, 1, n, 4), Tensor.of(scores, 1, classes, n),
                 Tensor.of(new long[] {max}, 1), Tensor.of(new float[] {iou}, 1),
                 scoreThreshold == null ? null : Tensor.of(new float[] {scoreThreshold}, 1)}, attrs);
         assertThat(out.dims()[1]).isEqualTo(3);

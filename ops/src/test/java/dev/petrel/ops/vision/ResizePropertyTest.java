@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
+import dev.petrel.ops.OpHarness;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -21,7 +22,7 @@ class ResizePropertyTest {
                                        @ForAll @IntRange(min = 1, max = 4) int kh, @ForAll @IntRange(min = 1, max = 4) int kw,
                                        @ForAll @IntRange(min = 0, max = 100) int seed) {
         float[] x = data(h * w, seed);
-        Tensor y = VisionGraphs.run("Resize", 13, new Tensor[] {Tensor.of(x, h, w), null, Tensor.of(new float[] {kh, kw}, 2)},
+        Tensor y = OpHarness.run("Resize", 13, new Tensor[] {Tensor.of(x, h, w), null, Tensor.of(new float[] {kh, kw}, 2)},
                 Attribute.ofString("coordinate_transformation_mode", "asymmetric"), Attribute.ofString("nearest_mode", "floor"));
         assertThat(y.dims()).containsExactly(h * kh, w * kw);
         float[] out = y.toFloatArray();
@@ -36,7 +37,7 @@ class ResizePropertyTest {
                             @ForAll boolean cubic, @ForAll @IntRange(min = 0, max = 3) int transform) {
         String[] modes = {"half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"};
         float[] x = data(h * w, h + w);
-        Tensor y = VisionGraphs.run("Resize", 13, new Tensor[] {Tensor.of(x, h, w), null, null, Tensor.of(new long[] {h, w}, 2)},
+        Tensor y = OpHarness.run("Resize", 13, new Tensor[] {Tensor.of(x, h, w), null, null, Tensor.of(new long[] {h, w}, 2)},
                 Attribute.ofString("mode", cubic ? "cubic" : "linear"), Attribute.ofString("coordinate_transformation_mode", modes[transform]));
         assertThat(y.toFloatArray()).containsExactly(x);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.petrel.Tensor;
 import dev.petrel.graph.Attribute;
+import dev.petrel.ops.OpHarness;
 import org.junit.jupiter.api.Test;
 
 class RoiAlignAndGridSampleTest {
@@ -17,7 +18,7 @@ class RoiAlignAndGridSampleTest {
         Attribute[] all = new Attribute[attrs.length + 1];
         all[0] = Attribute.ofInt("sampling_ratio", 2);
         System.arraycopy(attrs, 0, all, 1, attrs.length);
-        Tensor y = VisionGraphs.run("RoiAlign", opset, new Tensor[] {MAP, ROI, BATCH}, all);
+        Tensor y = OpHarness.run("RoiAlign", opset, new Tensor[] {MAP, ROI, BATCH}, all);
         assertThat(y.dims()).containsExactly(1, 1, 1, 1);
         return y.toFloatArray()[0];
     }
@@ -45,7 +46,7 @@ class RoiAlignAndGridSampleTest {
 
     private static float[] grid(float[] xy, Attribute... attrs) {
         Tensor g = Tensor.of(xy, 1, 1, xy.length / 2, 2);
-        return VisionGraphs.run("GridSample", 16, new Tensor[] {IMG, g}, attrs).toFloatArray();
+        return OpHarness.run("GridSample", 16, new Tensor[] {IMG, g}, attrs).toFloatArray();
     }
 
     @Test
