@@ -20,6 +20,7 @@ import java.util.Arrays;
 final class AttentionKernel implements Kernel {
     private final float scale;
     private final boolean kTransposed;
+    private Head head;
 
     AttentionKernel(Node node) {
         this.scale = node.attributes().getFloat("scale", Float.NaN);
@@ -75,8 +76,12 @@ final class AttentionKernel implements Kernel {
         int[] ks = Broadcast.strides(kb, batch);
         int[] vs = Broadcast.strides(vb, batch);
         int[] msf = ms;
+        boolean sequential = ctx.parallel().threads() == 1;
+        if (sequential && (head == null || !head.fits(sq, sk, d, dv))) head = new Head(sq, sk, d, dv);
+        Head reused = head;
         ctx.parallel().forRange(batches, (from, to) -> {
-            Head h = new Head(sq, sk, d, dv);
+            // One thread reuses the kernel's scratch; workers each take their own.
+            Head h = sequential ? reused : new Head(sq, sk, d, dv);
             for (int t = from; t < to; t++) {
                 h.run(t, batch, q, qs, k, ks, v, vs, mask, msf, y);
             }
@@ -98,6 +103,10 @@ final class AttentionKernel implements Kernel {
             va = new float[sk * dv];
             scores = new float[sk];
             acc = new float[dv];
+        }
+
+        boolean fits(int sq, int sk, int d, int dv) {
+            return this.sq == sq && this.sk == sk && this.d == d && this.dv == dv;
         }
 
         void run(int t, int[] batch, Tensor q, int[] qs, Tensor k, int[] ks, Tensor v, int[] vs, Tensor mask, int[] ms, Tensor y) {

@@ -1,7 +1,6 @@
 package dev.petrel.ops.fused;
 
 import dev.petrel.DType;
-import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Node;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelFactory;
@@ -24,17 +23,8 @@ public final class FusedKernels {
 
     public static void register(KernelRegistry r) {
         Set<DType> f = EnumSet.of(DType.FLOAT);
-        // LayerNormalization as ONNX opset 17 defines it, for models exported at lower opsets.
-        r.add(DOMAIN, "LayerNormalization", 1, 1, f, new KernelFactory() {
-            @Override public Kernel create(Node node) {
-                return create(node, KernelSetup.NONE);
-            }
-
-            @Override public Kernel create(Node node, KernelSetup setup) {
-                List<Attribute> attrs = List.copyOf(node.attributes().all());
-                return Delegates.create(r, node, "LayerNormalization", 17, attrs, 3, setup);
-            }
-        });
+        // LayerNormalization as ONNX opset 17 defines it (last axis), for models exported at lower opsets.
+        r.add(DOMAIN, "LayerNormalization", 1, 1, f, LayerNormKernel::new);
         r.add(DOMAIN, "Gelu", 1, 1, f, node -> new GeluKernel(node, erf(r, node)));
         r.add(DOMAIN, "FusedMatMul", 1, 1, f, new KernelFactory() {
             @Override public Kernel create(Node node) {
