@@ -48,9 +48,20 @@ public final class Model {
         if (!missing.isEmpty()) throw new UnsupportedOperatorException(missing);
     }
 
-    /** Loads a model file with the first {@link ModelLoader} on the class path that accepts it. */
+    /**
+     * Loads a model file with the first {@link ModelLoader} on the class path that accepts it, and
+     * optimizes its graph ({@link dev.petrel.optimize.GraphOptimizer}: constant folding, fusions) unless
+     * the system property {@code petrel.optimize} is {@code false}.
+     */
     public static Model load(Path file) {
-        return new Model(readGraph(file), registry());
+        return load(file, !"false".equalsIgnoreCase(System.getProperty("petrel.optimize")));
+    }
+
+    /** As {@link #load(Path)}, with the graph optimizations on or off whatever the system property says. */
+    public static Model load(Path file, boolean optimize) {
+        KernelRegistry kernels = registry();
+        Graph graph = readGraph(file);
+        return new Model(optimize ? dev.petrel.optimize.GraphOptimizer.optimize(graph, kernels) : graph, kernels);
     }
 
     /**

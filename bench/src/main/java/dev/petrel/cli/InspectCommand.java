@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code petrel inspect MODEL}: what a model is made of and whether Petrel can run it. */
@@ -21,10 +22,19 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.onnx).")
     Path model;
 
+    @Option(names = "--optimized", description = "Show the graph after the load-time optimizations (fusions, folding).")
+    boolean optimized;
+
     @Override
     public Integer call() {
         Graph g = Model.readGraph(model);
         System.out.println("model     " + model);
+        if (optimized) {
+            dev.petrel.optimize.GraphOptimizer.Result r = dev.petrel.optimize.GraphOptimizer.standard().run(g, Model.registry());
+            System.out.println("optimized " + r.nodesBefore() + " -> " + r.nodesAfter() + " nodes: "
+                    + (r.applied().isEmpty() ? "nothing to do" : String.join(", ", r.applied())));
+            g = r.graph();
+        }
         System.out.println("opsets    " + g.opsets());
         System.out.println("inputs");
         for (ValueInfo v : g.inputs()) {

@@ -29,5 +29,6 @@ public final class PortableBackend implements Backend {
         dev.petrel.ops.vision.VisionKernels.register(r);
         dev.petrel.ops.loss.LossKernels.register(r);
         dev.petrel.ops.signal.SignalKernels.register(r);
+        dev.petrel.ops.fused.FusedKernels.register(r);
     }
 }

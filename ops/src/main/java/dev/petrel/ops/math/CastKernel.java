@@ -9,6 +9,7 @@ import dev.petrel.ops.Elements;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 
 /**
@@ -82,58 +83,62 @@ final class CastKernel implements Kernel {
         int n = x.size();
         java.nio.ShortBuffer b = y.shorts();
         if (x.dtype().isFloatingPoint()) {
-            double[] v = Elements.toDoubles(x);
             for (int i = 0; i < n; i++) {
-                float f = (float) v[i];
+                float f = (float) Elements.getDouble(x, i);
                 b.put(i, f != f ? (short) 0x7FC0 : (short) (Float.floatToRawIntBits(f) >>> 16));
             }
         } else {
-            long[] v = Elements.toLongs(x);
             boolean u64 = x.dtype() == DType.UINT64;
             for (int i = 0; i < n; i++) {
-                float f = u64 ? Elements.unsignedToFloat(v[i]) : (float) v[i];
+                long v = Elements.getLong(x, i);
+                float f = u64 ? Elements.unsignedToFloat(v) : (float) v;
                 b.put(i, (short) (Float.floatToRawIntBits(f) >>> 16));
             }
         }
     }
 
-    /** Converts every element of {@code x} into {@code y}, which has the same size and its own type. */
+    /**
+     * Converts every element of {@code x} into {@code y}, which has the same size and its own type.
+     * Element by element, with no temporary arrays: Cast sits on hot paths (the int32 results of
+     * MatMulInteger in quantized models), so the common pairs get their own loops.
+     */
     static void convert(Tensor x, Tensor y) {
         DType from = x.dtype();
         DType to = y.dtype();
         int n = x.size();
         if (from == to) {
             Tensor.copyBytes(x.bytes(), 0, y.bytes(), 0, n * from.byteSize());
+        } else if (from == DType.INT32 && to == DType.FLOAT) {
+            IntBuffer a = x.ints();
+            FloatBuffer b = y.floats();
+            for (int i = 0; i < n; i++) b.put(i, a.get(i));
+        } else if (from == DType.INT64 && to == DType.FLOAT) {
+            LongBuffer a = x.longs();
+            FloatBuffer b = y.floats();
+            for (int i = 0; i < n; i++) b.put(i, a.get(i));
         } else if (from == DType.FLOAT && to == DType.FLOAT16) {
             FloatBuffer a = x.floats();
             for (int i = 0; i < n; i++) y.shorts().put(i, dev.petrel.spi.Float16.fromFloat(a.get(i)));
-        } else if (from.isFloatingPoint()) {
-            Elements.storeDoubles(y, Elements.toDoubles(x));
+        } else if (from.isFloatingPoint() || to == DType.DOUBLE) {
+            for (int i = 0; i < n; i++) Elements.putDouble(y, i, Elements.getDouble(x, i));
         } else if (to == DType.FLOAT) {
             // Straight from long: going through double would round twice for large 64-bit values.
-            long[] v = Elements.toLongs(x);
             FloatBuffer b = y.floats();
             boolean u64 = from == DType.UINT64;
-            for (int i = 0; i < n; i++) b.put(i, u64 ? Elements.unsignedToFloat(v[i]) : (float) v[i]);
-        } else if (to == DType.DOUBLE) {
-            Elements.storeDoubles(y, Elements.toDoubles(x));
+            for (int i = 0; i < n; i++) {
+                long v = Elements.getLong(x, i);
+                b.put(i, u64 ? Elements.unsignedToFloat(v) : (float) v);
+            }
         } else if (to.isFloatingPoint()) {
             // 16-bit targets: round to odd on the way through double so the final rounding is the only one.
-            long[] v = Elements.toLongs(x);
             boolean u64 = from == DType.UINT64;
             java.nio.ShortBuffer b = y.shorts();
             for (int i = 0; i < n; i++) {
-                float f = Elements.toFloatRoundToOdd(Elements.longToDoubleRoundToOdd(v[i], u64));
+                float f = Elements.toFloatRoundToOdd(Elements.longToDoubleRoundToOdd(Elements.getLong(x, i), u64));
                 b.put(i, to == DType.FLOAT16 ? dev.petrel.spi.Float16.fromFloat(f) : dev.petrel.spi.Float16.floatToBfloat16(f));
             }
         } else {
-            long[] v = Elements.toLongs(x);
-            if (to == DType.UINT64 || to == DType.INT64) {
-                LongBuffer b = y.longs();
-                for (int i = 0; i < n; i++) b.put(i, v[i]);
-            } else {
-                Elements.storeLongs(y, v);
-            }
+            for (int i = 0; i < n; i++) Elements.putLong(y, i, Elements.getLong(x, i));
         }
     }
 }

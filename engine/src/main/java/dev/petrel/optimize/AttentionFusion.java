@@ -1,0 +1,125 @@
+package dev.petrel.optimize;
+
+import static dev.petrel.optimize.Patterns.is;
+import static dev.petrel.optimize.Patterns.other;
+import static dev.petrel.optimize.Patterns.out;
+import static dev.petrel.optimize.Patterns.single;
+
+import dev.petrel.graph.Attribute;
+import dev.petrel.graph.Attributes;
+import dev.petrel.graph.Node;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Fuses scaled dot-product attention,
+ * {@code MatMul(Q, Kᵀ) → Div(c) or Mul(c) → [Add(mask)] → Softmax(last axis) → MatMul(·, V)}, the scale a
+ * FLOAT scalar constant, into {@code dev.petrel::Attention(Q, K, V[, mask])} with {@code scale} 1/c or c.
+ *
+ * <p>Kᵀ usually comes from a Transpose of the key projection (perm {@code [0,2,3,1]} in PyTorch's BERT
+ * export); that Transpose is folded: the key is taken through the permutation with its last two axes
+ * swapped back ({@code [0,2,1,3]}), or directly when that permutation is the identity. Otherwise Kᵀ is
+ * passed as it is with {@code k_transposed=1}. Softmax must be over the last axis: {@code axis=-1}, the
+ * default from opset 13 (before 13 the default is 1), or the last axis of a rank the graph proves.
+ */
+final class AttentionFusion implements Pass {
+    static final String OP = "Attention";
+
+    @Override
+    public String name() {
+        return "attention-fusion";
+    }
+
+    @Override
+    public int apply(GraphEdit g) {
+        if (!g.supportsPetrel(OP)) return 0;
+        int fused = 0;
+        for (Node n : new ArrayList<>(g.nodes())) {
+            if (is(n, "Softmax") && g.nodes().contains(n) && tryFuse(g, n)) fused++;
+        }
+        return fused;
+    }
+
+    private static boolean tryFuse(GraphEdit g, Node softmax) {
+        long axis = softmax.attributes().getInt("axis", softmax.opsetVersion() >= 13 ? -1 : 1);
+        // Before opset 13 Softmax flattens at axis: the same as the last axis only when axis is the last one.
+        if (axis != -1 && axis != Patterns.rank(g, softmax.input(0)) - 1) return false;
+        if (softmax.outputs().size() != 1) return false;
+        Node pv = single(g, out(softmax));
+        if (!is(pv, "MatMul") || !pv.input(0).equals(out(softmax)) || pv.input(1).equals(out(softmax))) return false;
+        Set<Node> removed = new LinkedHashSet<>(List.of(softmax, pv));
+        String scores = softmax.input(0);
+        String mask = "";
+        Node p = g.producer(scores);
+        if (is(p, "Add") && single(g, scores) == softmax) {
+            // The mask is the operand not produced by the scaling node.
+            for (int side = 0; side < 2; side++) {
+                Node s = g.producer(p.input(side));
+                if (s != null && (is(s, "Div") || is(s, "Mul")) && single(g, p.input(side)) == p) {
+                    mask = p.input(1 - side);
+                    scores = p.input(side);
+                    removed.add(p);
+                    p = s;
+                    break;
+                }
+            }
+            if (mask.isEmpty()) return false;
+        } else if (single(g, scores) != softmax) {
+            return false;
+        }
+        if (p == null || !(is(p, "Div") || is(p, "Mul"))) return false;
+        Node scale = p;
+        Float c = Patterns.scalar(g, scale.input(1));
+        String qkOut = scale.input(0);
+        if (c == null && is(scale, "Mul")) {
+            c = Patterns.scalar(g, scale.input(0));
+            qkOut = scale.input(1);
+        }
+        if (c == null || c == 0f) return false;
+        float factor = is(scale, "Div") ? 1f / c : c;
+        Node qk = g.producer(qkOut);
+        if (!is(qk, "MatMul") || single(g, qkOut) != scale) return false;
+        removed.add(scale);
+        removed.add(qk);
+        for (Node n : removed) if (n.outputs().size() != 1) return false;
+        for (Node n : removed) if (n != pv && g.isPinned(out(n))) return false;
+        if (!mask.isEmpty() && g.producer(mask) != null && removed.contains(g.producer(mask))) return false;
+
+        String q = qk.input(0);
+        String kt = qk.input(1);
+        String v = pv.input(1);
+        String k = kt;
+        int kTransposed = 1;
+        Node t = g.producer(kt);
+        Node newTranspose = null;
+        long[] perm = is(t, "Transpose") ? t.attributes().getInts("perm") : null;
+        if (perm != null && perm.length >= 2 && single(g, kt) == qk) {
+            long[] back = perm.clone();
+            back[back.length - 1] = perm[perm.length - 2];
+            back[back.length - 2] = perm[perm.length - 1];
+            boolean identity = true;
+            for (int i = 0; i < back.length; i++) identity &= back[i] == i;
+            if (identity) {
+                k = t.input(0);
+            } else {
+                k = g.freshName(out(t));
+                newTranspose = new Node(t.name(), "Transpose", "", t.opsetVersion(), List.of(t.input(0)), List.of(k),
+                        new Attributes(List.of(Attribute.ofInts("perm", back))));
+            }
+            removed.add(t);
+            kTransposed = 0;
+        }
+        List<String> ins = new ArrayList<>(List.of(q, k, v));
+        if (!mask.isEmpty()) ins.add(mask);
+        List<Attribute> attrs = new ArrayList<>(List.of(Attribute.ofFloat("scale", factor)));
+        if (kTransposed == 1) attrs.add(Attribute.ofInt("k_transposed", 1));
+        Node attention = g.petrelNode(pv.name(), OP, ins, List.of(out(pv)), attrs);
+        g.replace(pv, attention);
+        if (newTranspose != null) g.insertBefore(attention, newTranspose);
+        removed.remove(pv);
+        g.removeAll(removed);
+        return true;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.petrel.optimize;
+
+import static dev.petrel.optimize.Patterns.is;
+import static dev.petrel.optimize.Patterns.other;
+import static dev.petrel.optimize.Patterns.out;
+import static dev.petrel.optimize.Patterns.single;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Attribute;
+import dev.petrel.graph.Node;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Fuses {@code Add(MatMul(A, W), bias)}, W a 2-D FLOAT constant [K, N] and bias a 1-D FLOAT constant of
+ * N elements, into {@code dev.petrel::FusedMatMul(A, W, bias)}; a Relu or {@code dev.petrel::Gelu} that
+ * alone reads the sum becomes its {@code activation} attribute (run after {@link GeluFusion}).
+ */
+final class MatMulBiasFusion implements Pass {
+    static final String OP = "FusedMatMul";
+
+    @Override
+    public String name() {
+        return "matmul-bias-fusion";
+    }
+
+    @Override
+    public int apply(GraphEdit g) {
+        if (!g.supportsPetrel(OP)) return 0;
+        int fused = 0;
+        for (Node mm : new ArrayList<>(g.nodes())) {
+            if (is(mm, "MatMul") && mm.outputs().size() == 1 && tryFuse(g, mm)) fused++;
+        }
+        return fused;
+    }
+
+    private static boolean tryFuse(GraphEdit g, Node mm) {
+        Tensor w = g.constant(mm.input(1));
+        if (w == null || w.dtype() != DType.FLOAT || w.rank() != 2) return false;
+        Node add = single(g, out(mm));
+        if (!is(add, "Add") || add.outputs().size() != 1) return false;
+        String bias = other(add, out(mm));
+        Tensor b = bias == null ? null : g.constant(bias);
+        if (b == null || b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != w.dim(1)) return false;
+        List<Attribute> attrs = new ArrayList<>();
+        Node last = add;
+        Node act = single(g, out(add));
+        if (is(act, "Relu") && act.outputs().size() == 1) {
+            attrs.add(Attribute.ofString("activation", "relu"));
+            last = act;
+        } else if (act != null && act.domain().equals(GraphEdit.PETREL_DOMAIN) && act.opType().equals(GeluFusion.OP)
+                && act.outputs().size() == 1) {
+            attrs.add(Attribute.ofString("activation", "gelu"));
+            attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
+            last = act;
+        }
+        Node fused = g.petrelNode(last.name(), OP, List.of(mm.input(0), mm.input(1), bias), List.of(out(last)), attrs);
+        g.replace(last, fused);
+        g.remove(mm);
+        if (last != add) g.remove(add);
+        return true;
+    }
+}

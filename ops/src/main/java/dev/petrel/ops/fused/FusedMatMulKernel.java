@@ -1,0 +1,113 @@
+package dev.petrel.ops.fused;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.UnsupportedFeatureException;
+import dev.petrel.graph.Node;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import java.nio.FloatBuffer;
+
+/**
+ * {@code dev.petrel::FusedMatMul(A, B[, bias])}, FLOAT: {@code act(A·B + bias)} with MatMul's numpy
+ * semantics, bias a 1-D vector over the last output axis, {@code activation} "none", "relu" or "gelu"
+ * (with {@code approximate} as Gelu's). With {@code transB=1} B is a 2-D [N, K] matrix used transposed.
+ * The product runs on the registered MatMul kernel (the fastest backend's), bias and activation in place.
+ */
+final class FusedMatMulKernel implements Kernel {
+    private final Kernel matMul;
+    private final boolean transB;
+    private final boolean relu;
+    private final GeluFunction gelu;
+    private SubContext sub;
+    private float[] row = new float[0];
+    private float[] col = new float[0];
+
+    FusedMatMulKernel(Node node, Kernel matMul, Kernel erf) {
+        this.matMul = matMul;
+        this.transB = node.attributes().getInt("transB", 0) != 0;
+        String activation = node.attributes().getString("activation", "none");
+        switch (activation) {
+            case "none":
+                relu = false;
+                gelu = null;
+                break;
+            case "relu":
+                relu = true;
+                gelu = null;
+                break;
+            case "gelu":
+                relu = false;
+                gelu = new GeluFunction(node.attributes().getString("approximate", "none"), erf);
+                break;
+            default:
+                throw new IllegalArgumentException("FusedMatMul activation must be none, relu or gelu, got \"" + activation + "\"");
+        }
+    }
+
+    @Override
+    public void run(KernelContext ctx) {
+        Tensor a = ctx.requireInput(0);
+        Tensor b = ctx.requireInput(1);
+        Tensor bias = ctx.input(2);
+        Tensor y;
+        if (transB) {
+            y = multiplyTransposed(ctx, a, b);
+        } else {
+            if (sub == null) sub = new SubContext(ctx, true);
+            matMul.run(sub.inputs(a, b));
+            y = sub.result();
+        }
+        int n = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
+        int size = y.size();
+        FloatBuffer out = y.floats();
+        if (bias != null) {
+            if (bias.rank() != 1 || bias.size() != n) {
+                throw new IllegalArgumentException("FusedMatMul bias must be 1-D of " + n + " elements, got " + bias.describe());
+            }
+            FloatBuffer bv = bias.floats();
+            if (col.length < n) col = new float[n];
+            for (int j = 0; j < n; j++) col[j] = bv.get(j);
+            for (int base = 0; base < size; base += n) {
+                for (int j = 0; j < n; j++) out.put(base + j, out.get(base + j) + col[j]);
+            }
+        }
+        if (relu) {
+            for (int i = 0; i < size; i++) if (!(out.get(i) >= 0f) && !Float.isNaN(out.get(i))) out.put(i, 0f);
+        } else if (gelu != null) {
+            gelu.apply(ctx, out, out, size);
+        }
+    }
+
+    /** Y[..., M, N] = A[..., M, K] · Bᵀ for a 2-D B of [N, K]. */
+    private Tensor multiplyTransposed(KernelContext ctx, Tensor a, Tensor b) {
+        if (b.rank() != 2 || a.rank() < 2) {
+            throw new UnsupportedFeatureException("FusedMatMul transB=1 needs A of rank >= 2 and a 2-D B, got "
+                    + a.describe() + " and " + b.describe());
+        }
+        int[] ad = a.dims();
+        int k = ad[ad.length - 1];
+        int n = b.dim(0);
+        if (b.dim(1) != k) {
+            throw new IllegalArgumentException("FusedMatMul inner dimensions differ: A " + a.describe() + ", B (transposed) " + b.describe());
+        }
+        int[] yd = ad.clone();
+        yd[yd.length - 1] = n;
+        Tensor y = ctx.output(0, DType.FLOAT, yd);
+        int rows = a.size() / Math.max(1, k);
+        if (row.length < k) row = new float[k];
+        FloatBuffer av = a.floats();
+        FloatBuffer bv = b.floats();
+        FloatBuffer yv = y.floats();
+        for (int r = 0; r < rows; r++) {
+            for (int kk = 0; kk < k; kk++) row[kk] = av.get(r * k + kk);
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                int bo = j * k;
+                for (int kk = 0; kk < k; kk++) s += row[kk] * bv.get(bo + kk);
+                yv.put(r * n + j, s);
+            }
+        }
+        return y;
+    }
+}

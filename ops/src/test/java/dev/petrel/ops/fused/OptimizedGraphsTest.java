@@ -1,0 +1,258 @@
+package dev.petrel.ops.fused;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.petrel.DType;
+import dev.petrel.Model;
+import dev.petrel.Session;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Attribute;
+import dev.petrel.graph.Attributes;
+import dev.petrel.graph.Dim;
+import dev.petrel.graph.Graph;
+import dev.petrel.graph.Node;
+import dev.petrel.graph.ValueInfo;
+import dev.petrel.optimize.GraphOptimizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each optimization pass on a small hand-built graph, with the real portable kernels: the operators
+ * after the pass, and the optimized graph's outputs against the unoptimized graph's on random inputs.
+ */
+class OptimizedGraphsTest {
+    private static final Random RANDOM = new Random(42);
+
+    /** Builds graphs tersely: float inputs of fixed shapes, constants, nodes at opset 14. */
+    static final class G {
+        final Graph.Builder b = new Graph.Builder().opset("", 14);
+        final Map<String, int[]> inputs = new TreeMap<>();
+        int count;
+        String lastSub;
+
+        G input(String name, int... dims) {
+            Dim[] d = new Dim[dims.length];
+            for (int i = 0; i < dims.length; i++) d[i] = Dim.of(dims[i]);
+            b.input(new ValueInfo(name, DType.FLOAT, d));
+            inputs.put(name, dims);
+            return this;
+        }
+
+        String constant(Tensor t) {
+            String n = "c" + count++;
+            b.initializer(n, t);
+            return n;
+        }
+
+        String scalar(float v) {
+            return constant(Tensor.of(new float[] {v}));
+        }
+
+        String random(int... dims) {
+            long[] shape = new long[dims.length];
+            int size = 1;
+            for (int i = 0; i < dims.length; i++) {
+                shape[i] = dims[i];
+                size *= dims[i];
+            }
+            float[] v = new float[size];
+            for (int i = 0; i < size; i++) v[i] = (float) RANDOM.nextGaussian();
+            return constant(Tensor.of(v, shape));
+        }
+
+        String op(String type, List<Attribute> attrs, String... ins) {
+            String out = type.toLowerCase() + count++;
+            b.node(new Node(out, type, "", 14, List.of(ins), List.of(out), new Attributes(attrs)));
+            return out;
+        }
+
+        String op(String type, String... ins) {
+            return op(type, List.of(), ins);
+        }
+
+        Graph output(String... names) {
+            for (String n : names) b.output(new ValueInfo(n, DType.FLOAT, null));
+            return b.build();
+        }
+
+        Map<String, Tensor> feeds() {
+            Map<String, Tensor> m = new TreeMap<>();
+            inputs.forEach((n, dims) -> {
+                long[] shape = new long[dims.length];
+                int size = 1;
+                for (int i = 0; i < dims.length; i++) {
+                    shape[i] = dims[i];
+                    size *= dims[i];
+                }
+                float[] v = new float[size];
+                for (int i = 0; i < size; i++) v[i] = (float) RANDOM.nextGaussian() * 2;
+                m.put(n, Tensor.of(v, shape));
+            });
+            return m;
+        }
+    }
+
+    static Map<String, Integer> ops(Graph g) {
+        Map<String, Integer> ops = new TreeMap<>();
+        for (Node n : g.nodes()) ops.merge((n.domain().isEmpty() ? "" : n.domain() + "::") + n.opType(), 1, Integer::sum);
+        return ops;
+    }
+
+    /** Optimizes, checks the outputs agree within {@code tol}, returns the optimized graph. */
+    static Graph optimizeAndCompare(G g, Graph graph, double tol) {
+        Graph opt = GraphOptimizer.optimize(graph, Model.registry());
+        Map<String, Tensor> feeds = g.feeds();
+        Map<String, Tensor> expected;
+        Map<String, Tensor> actual;
+        try (Session s = Model.of(graph).newSession()) {
+            expected = s.run(feeds);
+        }
+        try (Session s = Model.of(opt).newSession()) {
+            actual = s.run(feeds);
+            // The second run uses the planned arena: same answer.
+            Map<String, Tensor> again = s.run(feeds);
+            for (String k : actual.keySet()) assertThat(again.get(k).toFloatArray()).containsExactly(actual.get(k).toFloatArray());
+        }
+        for (String k : expected.keySet()) {
+            assertThat(actual.get(k).dims()).containsExactly(expected.get(k).dims());
+            float[] e = expected.get(k).toFloatArray();
+            float[] a = actual.get(k).toFloatArray();
+            for (int i = 0; i < e.length; i++) {
+                assertThat((double) a[i]).as("%s[%d]", k, i).isCloseTo(e[i], org.assertj.core.data.Offset.offset(tol * Math.max(1, Math.abs(e[i]))));
+            }
+        }
+        return opt;
+    }
+
+    @Test
+    void foldsConstantsButNotLargeExpansions() {
+        G g = new G().input("x", 2, 3);
+        String w = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {1, 0})), g.random(3, 2));
+        String y = g.op("Add", "x", g.op("Neg", w));
+        String big = g.op("ConstantOfShape", g.constant(Tensor.of(new long[] {1000, 1000}, 2)));
+        String z = g.op("ReduceSum", List.of(Attribute.ofInt("keepdims", 0)), big);
+        Graph graph = g.output(y, z);
+        Graph opt = optimizeAndCompare(g, graph, 0);
+        assertThat(ops(opt)).isEqualTo(Map.of("Add", 1, "ConstantOfShape", 1, "ReduceSum", 1));
+        assertThat(opt.initializers()).hasSize(2);
+    }
+
+    @Test
+    void removesDeadIdentityAndDropout() {
+        G g = new G().input("x", 4);
+        String a = g.op("Identity", "x");
+        String d = g.op("Dropout", a);
+        g.op("Relu", d); // dead
+        String y = g.op("Identity", g.op("Neg", d));
+        Graph graph = g.output(y);
+        Graph opt = optimizeAndCompare(g, graph, 0);
+        assertThat(ops(opt)).isEqualTo(Map.of("Neg", 1));
+        assertThat(opt.nodes().get(0).outputs()).containsExactly(y);
+    }
+
+    @Test
+    void foldsShapeOfStaticInput() {
+        G g = new G().input("x", 2, 5);
+        String shape = g.op("Shape", "x");
+        Graph graph = g.output(g.op("Reshape", "x", g.op("Concat", List.of(Attribute.ofInt("axis", 0)),
+                g.op("Slice", shape, g.constant(Tensor.of(new long[] {1}, 1)), g.constant(Tensor.of(new long[] {2}, 1))),
+                g.constant(Tensor.of(new long[] {-1}, 1)))));
+        Graph opt = optimizeAndCompare(g, graph, 0);
+        assertThat(ops(opt)).isEqualTo(Map.of("Reshape", 1));
+    }
+
+    /** The LayerNorm subgraph as PyTorch exports it below opset 17. */
+    static String layerNorm(G g, String x, int n) {
+        List<Attribute> last = List.of(Attribute.ofInts("axes", new long[] {-1}));
+        String mean = g.op("ReduceMean", last, x);
+        String sub = g.op("Sub", x, mean);
+        g.lastSub = sub;
+        String var = g.op("ReduceMean", last, g.op("Pow", sub, g.scalar(2)));
+        String std = g.op("Sqrt", g.op("Add", var, g.scalar(1e-5f)));
+        return g.op("Add", g.op("Mul", g.op("Div", sub, std), g.random(n)), g.random(n));
+    }
+
+    @Test
+    void fusesLayerNorm() {
+        G g = new G().input("x", 2, 3, 8);
+        Graph opt = optimizeAndCompare(g, g.output(layerNorm(g, "x", 8)), 1e-5);
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::LayerNormalization", 1));
+        assertThat(opt.opsets()).containsEntry("dev.petrel", 1);
+    }
+
+    @Test
+    void skipsLayerNormWhoseIntermediateIsAnOutput() {
+        G g = new G().input("x", 2, 8);
+        String y = layerNorm(g, "x", 8);
+        Graph graph = g.output(y, g.lastSub);
+        Graph opt = optimizeAndCompare(g, graph, 1e-6);
+        assertThat(ops(opt)).doesNotContainKey("dev.petrel::LayerNormalization");
+    }
+
+    @Test
+    void fusesGeluInEachOrder() {
+        G g = new G().input("x", 3, 5);
+        String erf = g.op("Add", g.op("Erf", g.op("Div", "x", g.scalar((float) Math.sqrt(2)))), g.scalar(1));
+        String y1 = g.op("Mul", g.op("Mul", "x", erf), g.scalar(0.5f));
+        String erf2 = g.op("Add", g.scalar(1), g.op("Erf", g.op("Mul", "x", g.scalar((float) (1 / Math.sqrt(2))))));
+        String y2 = g.op("Mul", g.op("Mul", "x", g.scalar(0.5f)), erf2);
+        String inner = g.op("Add", "x", g.op("Mul", g.op("Pow", "x", g.scalar(3)), g.scalar(0.044715f)));
+        String t = g.op("Add", g.op("Tanh", g.op("Mul", inner, g.scalar((float) Math.sqrt(2 / Math.PI)))), g.scalar(1));
+        String y3 = g.op("Mul", "x", g.op("Mul", t, g.scalar(0.5f)));
+        Graph opt = optimizeAndCompare(g, g.output(y1, y2, y3), 1e-6);
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::Gelu", 3));
+    }
+
+    @Test
+    void fusesMatMulBiasAndActivation() {
+        G g = new G().input("x", 2, 3, 4);
+        String h = g.op("Add", g.op("MatMul", "x", g.random(4, 6)), g.random(6));
+        String relu = g.op("Relu", g.op("Add", g.random(6), g.op("MatMul", h, g.random(6, 6))));
+        String erf = g.op("Add", g.op("Erf", g.op("Div", relu, g.scalar((float) Math.sqrt(2)))), g.scalar(1));
+        String gelu = g.op("Mul", g.op("Mul", relu, erf), g.scalar(0.5f));
+        // The last product has a 2-D bias: not a 1-D vector over the last axis, so it stays.
+        String y = g.op("Add", g.op("MatMul", gelu, g.random(6, 2)), g.random(3, 2));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::FusedMatMul", 2, "dev.petrel::Gelu", 1, "MatMul", 1, "Add", 1));
+    }
+
+    @Test
+    void fusesBertAttention() {
+        int b = 2, s = 5, h = 3, d = 4;
+        G g = new G().input("x", b, s, h * d).input("m", b, 1, 1, s);
+        List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
+        String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
+        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
+                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String scores = g.op("Add", g.op("Div", g.op("MatMul", q, kt), g.scalar((float) Math.sqrt(d))), "m");
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", 3)), scores);
+        String y = g.op("Transpose", toHeads, g.op("MatMul", p, v));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
+        assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).doesNotContainKey("Softmax").doesNotContainKey("Div");
+        // K's [0,2,3,1] transpose became [0,2,1,3].
+        assertThat(ops(opt)).containsEntry("Transpose", 4);
+    }
+
+    @Test
+    void keepsSoftmaxOverAnotherAxis() {
+        G g = new G().input("q", 2, 3, 4).input("k", 2, 4, 3).input("v", 2, 3, 4);
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", 1)), g.op("Mul", g.op("MatMul", "q", "k"), g.scalar(0.5f)));
+        Graph opt = optimizeAndCompare(g, g.output(g.op("MatMul", p, "v")), 1e-6);
+        assertThat(ops(opt)).doesNotContainKey("dev.petrel::Attention");
+    }
+
+    @Test
+    void attentionWithUntransposedKeyInput() {
+        G g = new G().input("q", 2, 3, 4).input("kt", 2, 4, 5).input("v", 2, 5, 6);
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), g.op("Mul", g.scalar(0.5f), g.op("MatMul", "q", "kt")));
+        Graph opt = optimizeAndCompare(g, g.output(g.op("MatMul", p, "v")), 1e-5);
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::Attention", 1));
+        assertThat(new ArrayList<>(opt.nodes()).get(0).attributes().getInt("k_transposed", 0)).isEqualTo(1);
+    }
+}
