@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * fp32 GEMM C[M,N] = A[M,K] x B[K,N] with B pre-packed (a weight), one thread, at transformer shapes,
  * beside an FMA-peak loop measured in the same run.
  *
+ * <p>{@code -p threads=1,2} also measures the N split over two threads.
+ *
  * <p>Reading the results: each benchmark reports a secondary metric {@code gflop} in "ops/s" — that
  * is GFLOP/s (2*M*N*K / 1e9 per product; 2 flops per FMA lane for the peak loop). Efficiency = GEMM
  * gflop / fmaPeak gflop. The primary score (ops/s) is products per second.
@@ -54,8 +56,14 @@ public class GemmBench {
         @Param({"128x384x384", "128x384x1536", "128x1536x384", "1x768x3072"})
         public String shape;
 
+        /** Threads splitting the N dimension (a fixed pool, as a session's). */
+        @Param({"1"})
+        public int threads;
+
         int m;
         int k;
+        Parallel parallel = Parallel.SEQUENTIAL;
+        java.util.concurrent.ExecutorService pool;
         int n;
         MemorySegment a;
         MemorySegment c;
@@ -78,13 +86,46 @@ public class GemmBench {
             for (long i = 0; i < (long) k * n; i++) bw.setAtIndex(ValueLayout.JAVA_FLOAT, i, r.nextFloat() - 0.5f);
             b = PackedMatrix.of(bw, 0, k, n, false);
             flopPerCall = 2.0 * m * n * k / 1e9;
+            if (threads > 1) {
+                pool = java.util.concurrent.Executors.newFixedThreadPool(threads - 1, r2 -> {
+                    Thread t = new Thread(r2);
+                    t.setDaemon(true);
+                    return t;
+                });
+                parallel = new PoolParallel(pool, threads);
+            }
+        }
+
+        @org.openjdk.jmh.annotations.TearDown
+        public void tearDown() {
+            if (pool != null) pool.shutdown();
+        }
+    }
+
+    /** The same split as the engine's worker pool: one contiguous chunk per thread, the caller runs the first. */
+    record PoolParallel(java.util.concurrent.ExecutorService pool, int threads) implements Parallel {
+        @Override
+        public void forRange(int count, RangeBody body) {
+            int chunks = Math.min(threads, count);
+            java.util.concurrent.Future<?>[] f = new java.util.concurrent.Future<?>[chunks - 1];
+            for (int c = 1; c < chunks; c++) {
+                int from = (int) ((long) count * c / chunks);
+                int to = (int) ((long) count * (c + 1) / chunks);
+                f[c - 1] = pool.submit(() -> body.run(from, to));
+            }
+            body.run(0, count / chunks);
+            try {
+                for (java.util.concurrent.Future<?> x : f) x.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
     @Benchmark
     public MemorySegment gemm(Problem p, Flops f) {
         p.gemm.packA(p.a, 0, p.k, 1, p.m, p.k);
-        p.gemm.multiply(Parallel.SEQUENTIAL, p.b, p.c, 0, p.n);
+        p.gemm.multiply(p.parallel, p.b, p.c, 0, p.n);
         f.gflop += p.flopPerCall;
         return p.c;
     }
