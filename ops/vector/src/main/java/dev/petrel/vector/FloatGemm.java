@@ -299,8 +299,7 @@ final class FloatGemm {
     /**
      * Runs small products through every micro-kernel, both flush paths and both kinds of memory
      * (heap and direct) until the JIT has compiled them: Vector API code is very slow before C2
-     * compiles it, and a model's first run should not pay for that. Called once per process on a
-     * background thread.
+     * compiles it. Run once per process on a background thread when {@code -Dpetrel.vector.warmup=true}.
      */
     static void warmUp(int rounds) {
         try {
@@ -313,9 +312,9 @@ final class FloatGemm {
     private static final java.util.concurrent.CountDownLatch WARM = new java.util.concurrent.CountDownLatch(1);
 
     /**
-     * Waits for the warm-up started by {@link VectorBackend} (at most a few hundred milliseconds, once
-     * per process), so that no product runs in the interpreter, where the Vector API allocates on
-     * every operation and is far slower than even the portable kernels. Free once it is done.
+     * Waits for the warm-up when {@link VectorBackend} started one (at most a few hundred
+     * milliseconds, once per process), so that no product runs in the interpreter, where the Vector
+     * API allocates on every operation. A volatile read once it is done or was not asked for.
      */
     static void awaitWarm() {
         if (WARM.getCount() == 0) return;

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * when the JVM runs without the {@code jdk.incubator.vector} module.
  */
 public final class VectorBackend implements Backend {
-    /** Products run by the warm-up; enough for C2 to compile the micro-kernels (checked with -XX:+PrintCompilation). */
+    /**
+     * Products run by the optional warm-up ({@code -Dpetrel.vector.warmup=true}); enough for C2 to
+     * compile the micro-kernels (checked with -XX:+PrintCompilation).
+     */
     private static final int WARMUP_ROUNDS = 6000;
     private static final AtomicBoolean WARMED = new AtomicBoolean();
 
@@ -38,7 +41,10 @@ public final class VectorBackend implements Backend {
     @Override
     public void register(KernelRegistry registry) {
         if (WARMED.compareAndSet(false, true)) {
-            if (Boolean.getBoolean("petrel.vector.noWarmup")) {
+            // Off by default: on this 2-core machine a background warm-up competed with model loading
+            // and did not shorten the first run of `petrel embed` (JIT compilation costs the same
+            // either way). A server that wants its first request at full speed can turn it on.
+            if (!Boolean.getBoolean("petrel.vector.warmup")) {
                 FloatGemm.skipWarmUp();
             } else {
                 // Overlaps model loading; the first product waits for what is left of it.
