@@ -35,7 +35,8 @@ public final class VectorBackend implements Backend {
 
     @Override
     public boolean isAvailable() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        // -Dpetrel.vector.disable=true measures the portable kernels alone in the same build.
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && !Boolean.getBoolean("petrel.vector.disable");
     }
 
     @Override
