@@ -12,11 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
  * fp32 matrix product C = A x B on the Vector API, in the Goto/BLIS style.
  *
  * <p>B comes pre-packed ({@link PackedMatrix}): panels of {@link #NR} vectors of the preferred
- * species (2 x 16 floats with AVX-512, 2 x 8 with AVX2, 2 x 4 with NEON). A is copied per call into
+ * species (3 x 16 floats with AVX-512, 3 x 8 with AVX2, 3 x 4 with NEON). A is copied per call into
  * this object's scratch (a float array, row-major: the micro-kernel reads {@link #MR} sequential row
  * streams, which measured as fast as k-interleaved panels and makes packing a bulk copy). Per step of
  * k the micro-kernel does one broadcast of A per row, {@code NR} loads of B and {@code MR x NR} FMAs
- * into register accumulators. Rows left over (M mod MR) go to kernels of 4, 2 and 1 rows, and
+ * into register accumulators: 4 x 3 vectors, 12 accumulators. Measured on Zen 4 against 6 x 2 (the
+ * same 12 accumulators, 8 loads per 12 FMAs instead of 7) and 8 x 3 (24 accumulators, spills):
+ * 4 x 3 was about 5% faster than 6 x 2 at every transformer shape, 8 x 3 about 20% slower.
+ * Rows left over (M mod MR) go to kernels of 2 and 1 rows, and
  * columns past N are zeros in the last B panel, so the k loop never needs masks; only the final
  * store of a partial panel is masked.
  *
@@ -24,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * block) every B micro-panel (KC x NR vectors) is held while all row panels of the block stream past
  * it, then partial sums of later K chunks are added to C. Measured on Zen 4 (32 KiB L1, 1 MiB L2):
  * KC = 768 beat the L1-sized KC = 128..256 by a few percent (fewer passes over C; L2 feeds the B
- * loads fast enough), and the A block (144 x 768 floats, 442 KiB) plus a B micro-panel (96 KiB)
+ * loads fast enough), and the A block (144 x 768 floats, 442 KiB) plus a B micro-panel (144 KiB)
  * still fit L2. {@code -Dpetrel.gemm.kc=N} overrides KC for experiments.
  * Threads take contiguous ranges of B panels (the N dimension); they share the packed A.
  *
@@ -33,11 +36,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class FloatGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int NR = 2;
+    static final int NR = 3;
     static final int NRW = NR * L;
-    static final int MR = 6;
+    static final int MR = 4;
     static final int KC = Math.max(1, Integer.getInteger("petrel.gemm.kc", 768));
-    static final int MC = MR * 24;
+    static final int MC = MR * 36;
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -54,7 +57,7 @@ final class FloatGemm {
 
     /** Rows in the A panel that starts {@code rest} rows before the end of A. */
     private static int width(int rest) {
-        return rest >= MR ? MR : rest >= 4 ? 4 : rest >= 2 ? 2 : 1;
+        return rest >= MR ? MR : rest >= 2 ? 2 : 1;
     }
 
     /**
@@ -131,8 +134,7 @@ final class FloatGemm {
                         int ai = r0 * k + kc0;
                         long co = cOff + r0 * ldcB + j0 * 4L;
                         switch (w) {
-                            case MR -> kernel6(a, ai, k, bd, bi, kc, tile);
-                            case 4 -> kernel4(a, ai, k, bd, bi, kc, tile);
+                            case MR -> kernel4(a, ai, k, bd, bi, kc, tile);
                             case 2 -> kernel2(a, ai, k, bd, bi, kc, tile);
                             default -> kernel1(a, ai, bd, bi, kc, tile);
                         }
@@ -144,154 +146,121 @@ final class FloatGemm {
         }
     }
 
-    private static void kernel6(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
-        final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int kk = 0; kk < kc; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + kk]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + kk]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + kk]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + kk]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + kk]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            bi += NRW;
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, NRW);
-        c11.intoArray(t, NRW + L);
-        c20.intoArray(t, 2 * NRW);
-        c21.intoArray(t, 2 * NRW + L);
-        c30.intoArray(t, 3 * NRW);
-        c31.intoArray(t, 3 * NRW + L);
-        c40.intoArray(t, 4 * NRW);
-        c41.intoArray(t, 4 * NRW + L);
-        c50.intoArray(t, 5 * NRW);
-        c51.intoArray(t, 5 * NRW + L);
-    }
-
     private static void kernel4(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
         final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
         for (int kk = 0; kk < kc; kk++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
             FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
             x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
             x = FloatVector.broadcast(S, a[a2 + kk]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
             x = FloatVector.broadcast(S, a[a3 + kk]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
             bi += NRW;
         }
         c00.intoArray(t, 0);
         c01.intoArray(t, L);
-        c10.intoArray(t, NRW);
-        c11.intoArray(t, NRW + L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 1 * NRW);
+        c11.intoArray(t, 1 * NRW + L);
+        c12.intoArray(t, 1 * NRW + 2 * L);
         c20.intoArray(t, 2 * NRW);
         c21.intoArray(t, 2 * NRW + L);
+        c22.intoArray(t, 2 * NRW + 2 * L);
         c30.intoArray(t, 3 * NRW);
         c31.intoArray(t, 3 * NRW + L);
+        c32.intoArray(t, 3 * NRW + 2 * L);
     }
 
     private static void kernel2(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
         final int a1 = ai + lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         for (int kk = 0; kk < kc; kk++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
             FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
             x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
             bi += NRW;
         }
         c00.intoArray(t, 0);
         c01.intoArray(t, L);
-        c10.intoArray(t, NRW);
-        c11.intoArray(t, NRW + L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, 1 * NRW);
+        c11.intoArray(t, 1 * NRW + L);
+        c12.intoArray(t, 1 * NRW + 2 * L);
     }
 
     /** One row: memory-bound (decode), so two k steps per iteration into separate accumulators hide the FMA latency. */
     private static void kernel1(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         int kk = 0;
         for (; kk + 1 < kc; kk += 2) {
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
             c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
-            FloatVector y = FloatVector.broadcast(S, a[ai + 1]);
+            c02 = x.fma(FloatVector.fromArray(S, b, bi + 2 * L), c02);
+            FloatVector y = FloatVector.broadcast(S, a[ai + kk + 1]);
             c10 = y.fma(FloatVector.fromArray(S, b, bi + NRW), c10);
             c11 = y.fma(FloatVector.fromArray(S, b, bi + NRW + L), c11);
-            ai += 2;
+            c12 = y.fma(FloatVector.fromArray(S, b, bi + NRW + 2 * L), c12);
             bi += 2 * NRW;
         }
         if (kk < kc) {
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
             c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
             c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
+            c02 = x.fma(FloatVector.fromArray(S, b, bi + 2 * L), c02);
         }
         c00.add(c10).intoArray(t, 0);
         c01.add(c11).intoArray(t, L);
+        c02.add(c12).intoArray(t, 2 * L);
     }
 
     /** Writes (or with {@code acc} adds) the first {@code rows} rows of the tile to C. */
     private static void flush(float[] t, int rows, MemorySegment c, long co, long ldc, int cols, boolean acc) {
         if (cols == NRW) {
             for (int r = 0; r < rows; r++, co += ldc) {
-                FloatVector v0 = FloatVector.fromArray(S, t, r * NRW);
-                FloatVector v1 = FloatVector.fromArray(S, t, r * NRW + L);
-                if (acc) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, co, LE));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, co + L * 4L, LE));
+                for (int v = 0; v < NR; v++) {
+                    FloatVector x = FloatVector.fromArray(S, t, r * NRW + v * L);
+                    long o = co + v * L * 4L;
+                    if (acc) x = x.add(FloatVector.fromMemorySegment(S, c, o, LE));
+                    x.intoMemorySegment(c, o, LE);
                 }
-                v0.intoMemorySegment(c, co, LE);
-                v1.intoMemorySegment(c, co + L * 4L, LE);
             }
         } else {
-            VectorMask<Float> m0 = S.indexInRange(0, cols);
-            VectorMask<Float> m1 = S.indexInRange(L, cols);
             for (int r = 0; r < rows; r++, co += ldc) {
-                FloatVector v0 = FloatVector.fromArray(S, t, r * NRW);
-                FloatVector v1 = FloatVector.fromArray(S, t, r * NRW + L);
-                if (acc) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, co, LE, m0));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, co + L * 4L, LE, m1));
+                for (int v = 0; v < NR && v * L < cols; v++) {
+                    VectorMask<Float> m = S.indexInRange(v * L, cols);
+                    FloatVector x = FloatVector.fromArray(S, t, r * NRW + v * L);
+                    long o = co + v * L * 4L;
+                    if (acc) x = x.add(FloatVector.fromMemorySegment(S, c, o, LE, m));
+                    x.intoMemorySegment(c, o, LE, m);
                 }
-                v0.intoMemorySegment(c, co, LE, m0);
-                v1.intoMemorySegment(c, co + L * 4L, LE, m1);
             }
         }
     }
@@ -345,7 +314,7 @@ final class FloatGemm {
         for (int i = 0; i < k * n; i++) bw.set(FLOAT_LE, i * 4L, (i % 7) * 0.25f);
         PackedMatrix b = PackedMatrix.of(bw, 0, k, n, false);
         for (int r = 0; r < rounds; r++) {
-            // 11 rows run kernels of 6, 4 and 1 rows; 9 rows 6, 2 and 1.
+            // 11 rows run kernels of 4, 4, 2 and 1 rows; 9 rows 4, 4 and 1.
             int m = (r & 1) == 0 ? 11 : 9;
             MemorySegment a = as[(r >> 1) & 1];
             g.packA(a, 0, k, 1, m, k);
