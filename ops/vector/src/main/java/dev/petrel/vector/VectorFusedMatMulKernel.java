@@ -1,0 +1,191 @@
+package dev.petrel.vector;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.UnsupportedFeatureException;
+import dev.petrel.graph.Node;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.KernelSetup;
+import dev.petrel.spi.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code dev.petrel::FusedMatMul(A, B[, bias])}, FLOAT: {@code act(A·B + bias)}, as the portable kernel
+ * defines it. With {@code transB=0} the product is {@link VectorMatMulKernel}'s (packed constant
+ * weights, any batch shape); with {@code transB=1} (B a 2-D [N, K]) a constant B is packed transposed
+ * once, under the same shared key as {@link VectorGemmKernel}'s transposed weights. Bias and activation
+ * then run as one vector pass over the output (measured: the output of a MiniLM layer, at most
+ * 128 x 1536 floats, is still in L2 when the product ends), split over rows between threads.
+ */
+final class VectorFusedMatMulKernel implements Kernel {
+    private static final VectorSpecies<Float> S = VectorErf.S;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int NONE = 0, RELU = 1, GELU = 2;
+    /** Rows per epilogue chunk handed to a thread: below this many elements one thread does it all. */
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 14;
+
+    private final int activation;
+    private final boolean tanh;
+    private final boolean transB;
+    private final Kernel matMul;
+    private final PackedMatrix transposedWeights;
+    private final FloatGemm gemm = new FloatGemm();
+    private final Capture capture = new Capture();
+    private final Parallel.RangeBody epilogueBody = this::epilogueRows;
+    // State of the running epilogue, in fields so the per-row body allocates nothing.
+    private MemorySegment ys;
+    private MemorySegment biasSeg;
+    private int n;
+
+    VectorFusedMatMulKernel(Node node, KernelSetup setup) {
+        this.transB = node.attributes().getInt("transB", 0) != 0;
+        String act = node.attributes().getString("activation", "none");
+        switch (act) {
+            case "none" -> activation = NONE;
+            case "relu" -> activation = RELU;
+            case "gelu" -> activation = GELU;
+            default -> throw new IllegalArgumentException("FusedMatMul activation must be none, relu or gelu, got \"" + act + "\"");
+        }
+        this.tanh = activation == GELU && VectorGeluKernel.parse(node.attributes().getString("approximate", "none"));
+        if (!transB) {
+            Node mm = new Node(node.name(), "MatMul", "", 13, node.inputs().subList(0, 2), node.outputs().subList(0, 1),
+                    new dev.petrel.graph.Attributes(List.of()));
+            this.matMul = new VectorMatMulKernel(mm, setup);
+            this.transposedWeights = null;
+        } else {
+            this.matMul = null;
+            Tensor b = setup.constantInput(1);
+            if (b != null && b.dtype() == DType.FLOAT && b.rank() == 2) {
+                int k = b.dim(1);
+                int nn = b.dim(0);
+                this.transposedWeights = setup.shared(List.of(b, "vector-gemm-panels-" + FloatGemm.NRW + "-transposed"),
+                        () -> PackedMatrix.of(Segments.of(b), 0, k, nn, true));
+            } else {
+                this.transposedWeights = null;
+            }
+        }
+    }
+
+    @Override
+    public void run(KernelContext ctx) {
+        Tensor a = ctx.requireInput(0);
+        Tensor b = ctx.requireInput(1);
+        Tensor bias = ctx.input(2);
+        Tensor y;
+        if (transB) {
+            y = multiplyTransposed(ctx, a, b);
+        } else {
+            capture.parent = ctx;
+            matMul.run(capture);
+            y = capture.result;
+            capture.parent = null;
+            capture.result = null;
+        }
+        int cols = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
+        int size = y.size();
+        if (bias != null && (bias.rank() != 1 || bias.size() != cols)) {
+            throw new IllegalArgumentException("FusedMatMul bias must be 1-D of " + cols + " elements, got " + bias.describe());
+        }
+        if (size == 0 || (bias == null && activation == NONE)) return;
+        this.ys = Segments.of(y);
+        this.biasSeg = bias == null ? null : Segments.of(bias);
+        this.n = cols;
+        int rows = size / cols;
+        Parallel p = ctx.parallel();
+        if (size < PARALLEL_MIN_ELEMENTS || p.threads() <= 1) {
+            epilogueRows(0, rows);
+        } else {
+            p.forRange(rows, epilogueBody);
+        }
+        this.ys = null;
+        this.biasSeg = null;
+    }
+
+    /** The fused node's context as the MatMul step sees it, keeping the tensor it writes. */
+    private static final class Capture implements KernelContext {
+        KernelContext parent;
+        Tensor result;
+
+        @Override public int inputCount() { return 2; }
+        @Override public Tensor input(int i) { return i < 2 ? parent.input(i) : null; }
+        @Override public Tensor requireInput(int i) { return parent.requireInput(i); }
+        @Override public int outputCount() { return 1; }
+        @Override public boolean hasOutput(int i) { return i == 0; }
+
+        @Override
+        public Tensor output(int i, DType dtype, int... dims) {
+            result = parent.output(i, dtype, dims);
+            return result;
+        }
+
+        @Override public Tensor[] runSubgraph(dev.petrel.graph.Graph graph, Tensor... in) { return parent.runSubgraph(graph, in); }
+        @Override public Parallel parallel() { return parent.parallel(); }
+    }
+
+    private void epilogueRows(int r0, int r1) {
+        final MemorySegment y = ys;
+        final MemorySegment bs = biasSeg;
+        final int n = this.n;
+        final int l = S.length();
+        for (int r = r0; r < r1; r++) {
+            long row = (long) r * n * 4L;
+            int j = 0;
+            for (; j + l <= n; j += l) {
+                long o = row + j * 4L;
+                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE);
+                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE));
+                activate(v).intoMemorySegment(y, o, LE);
+            }
+            if (j < n) {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                long o = row + j * 4L;
+                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE, m);
+                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE, m));
+                activate(v).intoMemorySegment(y, o, LE, m);
+            }
+        }
+    }
+
+    private FloatVector activate(FloatVector v) {
+        return switch (activation) {
+            // Not max(v, 0): NaN and -0 pass through unchanged, as in the portable kernel.
+            case RELU -> v.blend(0f, v.lt(0f));
+            case GELU -> VectorGeluKernel.gelu(tanh, v);
+            default -> v;
+        };
+    }
+
+    /** Y[..., M, N] = A[..., M, K] · Bᵀ for a 2-D B of [N, K]. */
+    private Tensor multiplyTransposed(KernelContext ctx, Tensor a, Tensor b) {
+        if (b.rank() != 2 || a.rank() < 2) {
+            throw new UnsupportedFeatureException("FusedMatMul transB=1 needs A of rank >= 2 and a 2-D B, got "
+                    + a.describe() + " and " + b.describe());
+        }
+        FloatGemm.awaitWarm();
+        int[] ad = a.dims();
+        int k = ad[ad.length - 1];
+        int nn = b.dim(0);
+        if (b.dim(1) != k) {
+            throw new IllegalArgumentException("FusedMatMul inner dimensions differ: A " + a.describe() + ", B (transposed) " + b.describe());
+        }
+        int[] yd = ad.clone();
+        yd[yd.length - 1] = nn;
+        Tensor y = ctx.output(0, DType.FLOAT, yd);
+        int rows = k == 0 ? Tensor.checkedSize(yd) / Math.max(1, nn) : a.size() / k;
+        if (rows == 0 || nn == 0) return y;
+        PackedMatrix pb = transposedWeights;
+        if (pb == null) {
+            pb = gemm.bScratch;
+            pb.pack(Segments.of(b), 0, k, nn, true);
+        }
+        gemm.packA(Segments.of(a), 0, k, 1, rows, k);
+        gemm.multiply(ctx.parallel(), pb, Segments.of(y), 0, nn);
+        return y;
+    }
+}

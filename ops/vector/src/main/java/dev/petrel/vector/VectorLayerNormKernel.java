@@ -1,0 +1,126 @@
+package dev.petrel.vector;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Node;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code dev.petrel::LayerNormalization(X, Scale[, B])}, FLOAT, last axis, as the portable kernel
+ * defines it. Per row: the mean, then the variance as the mean of squared deviations (two passes over
+ * a row that stays in L1, rather than E[x²] - mean², which cancels when the mean dominates), then
+ * {@code (x - mean)·inv·Scale + B}. Sums run in float lanes; the lane reduction and the final
+ * scalars in double. Rows are split between threads.
+ */
+final class VectorLayerNormKernel implements Kernel {
+    private static final VectorSpecies<Float> S = VectorErf.S;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final java.lang.foreign.ValueLayout.OfFloat FLOAT_LE =
+            java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 14;
+
+    private final float epsilon;
+    private final Parallel.RangeBody body = this::rows;
+    private float[] scale = new float[0];
+    private float[] bias = new float[0];
+    private MemorySegment xs;
+    private MemorySegment ys;
+    private int n;
+
+    VectorLayerNormKernel(Node node) {
+        long axis = node.attributes().getInt("axis", -1);
+        if (axis != -1) throw new IllegalArgumentException("dev.petrel::LayerNormalization supports axis -1 only, got " + axis);
+        this.epsilon = node.attributes().getFloat("epsilon", 1e-5f);
+    }
+
+    @Override
+    public void run(KernelContext ctx) {
+        Tensor x = ctx.requireInput(0);
+        Tensor s = ctx.requireInput(1);
+        Tensor b = ctx.input(2);
+        if (x.rank() == 0) throw new IllegalArgumentException("LayerNormalization input must have rank >= 1, got " + x.describe());
+        int n = x.dim(x.rank() - 1);
+        if (scale.length != n) {
+            scale = new float[n];
+            bias = new float[n];
+        }
+        load(s, scale, n, "Scale");
+        if (b != null) {
+            load(b, bias, n, "B");
+        } else {
+            java.util.Arrays.fill(bias, 0f);
+        }
+        Tensor y = ctx.output(0, DType.FLOAT, x.dims());
+        int rows = n == 0 ? 0 : x.size() / n;
+        if (rows == 0) return;
+        this.xs = Segments.of(x);
+        this.ys = Segments.of(y);
+        this.n = n;
+        Parallel p = ctx.parallel();
+        if (x.size() < PARALLEL_MIN_ELEMENTS || p.threads() <= 1) {
+            rows(0, rows);
+        } else {
+            p.forRange(rows, body);
+        }
+        this.xs = null;
+        this.ys = null;
+    }
+
+    private void rows(int r0, int r1) {
+        final MemorySegment x = xs;
+        final MemorySegment y = ys;
+        final int n = this.n;
+        final float[] g = scale;
+        final float[] bb = bias;
+        final int l = S.length();
+        final int full = n - n % l;
+        VectorMask<Float> tail = S.indexInRange(full, n);
+        for (int r = r0; r < r1; r++) {
+            long row = (long) r * n * 4L;
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < full; j += l) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + j * 4L, LE));
+            if (full < n) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail));
+            double mean = (double) acc.reduceLanes(VectorOperators.ADD) / n;
+            FloatVector vm = FloatVector.broadcast(S, (float) mean);
+            FloatVector sq = FloatVector.zero(S);
+            for (int j = 0; j < full; j += l) {
+                FloatVector d = FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vm);
+                sq = d.fma(d, sq);
+            }
+            if (full < n) {
+                FloatVector d = FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vm, tail);
+                sq = d.fma(d, sq);
+            }
+            float inv = (float) (1.0 / Math.sqrt((double) sq.reduceLanes(VectorOperators.ADD) / n + epsilon));
+            FloatVector vi = FloatVector.broadcast(S, inv);
+            for (int j = 0; j < full; j += l) {
+                long o = row + j * 4L;
+                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE).sub(vm).mul(vi);
+                d.fma(FloatVector.fromArray(S, g, j), FloatVector.fromArray(S, bb, j)).intoMemorySegment(y, o, LE);
+            }
+            if (full < n) {
+                long o = row + full * 4L;
+                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE, tail).sub(vm).mul(vi);
+                d.fma(FloatVector.fromArray(S, g, full, tail), FloatVector.fromArray(S, bb, full, tail)).intoMemorySegment(y, o, LE, tail);
+            }
+        }
+    }
+
+    private static void load(Tensor t, float[] dst, int n, String what) {
+        if (t.size() == n) {
+            MemorySegment.copy(Segments.of(t), FLOAT_LE, 0, dst, 0, n);
+        } else if (t.size() == 1) {
+            java.util.Arrays.fill(dst, Segments.of(t).get(FLOAT_LE, 0));
+        } else {
+            throw new IllegalArgumentException("LayerNormalization " + what + " " + t.describe() + " does not match the last axis of " + n);
+        }
+    }
+}
