@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code dev.petrel::LayerNormalization(X, Scale[, B])}, FLOAT, last axis, as the portable kernel
  * defines it. Per row: the mean, then the variance as the mean of squared deviations (two passes over
  * a row that stays in L1, rather than E[x²] - mean², which cancels when the mean dominates), then
- * {@code (x - mean)·inv·Scale + B}. Sums run in float lanes; the lane reduction and the final
- * scalars in double. Rows are split between threads.
+ * {@code (x - mean)·inv·Scale + B}. Sums run in float lanes on values shifted by the row's first
+ * element; the mean is kept as two floats (hi + lo) and the scalars in double. Rows are split between threads.
  */
 final class VectorLayerNormKernel implements Kernel {
     private static final VectorSpecies<Float> S = VectorErf.S;
@@ -85,30 +85,36 @@ final class VectorLayerNormKernel implements Kernel {
         VectorMask<Float> tail = S.indexInRange(full, n);
         for (int r = r0; r < r1; r++) {
             long row = (long) r * n * 4L;
+            // Sums of x - x0 (the row's first element): a large common offset then costs no precision.
+            float x0 = x.get(FLOAT_LE, row);
+            FloatVector vp = FloatVector.broadcast(S, x0);
             FloatVector acc = FloatVector.zero(S);
-            for (int j = 0; j < full; j += l) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + j * 4L, LE));
-            if (full < n) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail));
-            double mean = (double) acc.reduceLanes(VectorOperators.ADD) / n;
-            FloatVector vm = FloatVector.broadcast(S, (float) mean);
+            for (int j = 0; j < full; j += l) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vp));
+            if (full < n) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vp, tail));
+            double mean = x0 + (double) acc.reduceLanes(VectorOperators.ADD) / n;
+            // The mean as hi + lo floats: x - hi is exact when x is near the mean, so deviations keep double accuracy.
+            float hi = (float) mean;
+            FloatVector vm = FloatVector.broadcast(S, hi);
+            FloatVector vlo = FloatVector.broadcast(S, (float) (mean - hi));
             FloatVector sq = FloatVector.zero(S);
             for (int j = 0; j < full; j += l) {
-                FloatVector d = FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vm);
+                FloatVector d = FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vm).sub(vlo);
                 sq = d.fma(d, sq);
             }
             if (full < n) {
-                FloatVector d = FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vm, tail);
+                FloatVector d = FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vm, tail).sub(vlo, tail);
                 sq = d.fma(d, sq);
             }
             float inv = (float) (1.0 / Math.sqrt((double) sq.reduceLanes(VectorOperators.ADD) / n + epsilon));
             FloatVector vi = FloatVector.broadcast(S, inv);
             for (int j = 0; j < full; j += l) {
                 long o = row + j * 4L;
-                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE).sub(vm).mul(vi);
+                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE).sub(vm).sub(vlo).mul(vi);
                 d.fma(FloatVector.fromArray(S, g, j), FloatVector.fromArray(S, bb, j)).intoMemorySegment(y, o, LE);
             }
             if (full < n) {
                 long o = row + full * 4L;
-                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE, tail).sub(vm).mul(vi);
+                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE, tail).sub(vm).sub(vlo).mul(vi);
                 d.fma(FloatVector.fromArray(S, g, full, tail), FloatVector.fromArray(S, bb, full, tail)).intoMemorySegment(y, o, LE, tail);
             }
         }
