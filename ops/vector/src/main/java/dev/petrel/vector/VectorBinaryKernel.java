@@ -50,13 +50,15 @@ final class VectorBinaryKernel implements Kernel {
         int[] bd = b.dims();
         if (Arrays.equals(ad, bd)) {
             Tensor c = ctx.output(0, DType.FLOAT, ad);
-            same(Segments.of(a), Segments.of(b), Segments.of(c), a.size());
+            loop(Segments.of(a), Segments.of(b), Segments.of(c), a.size(), a.size(), false, false);
         } else if (isRow(bd, ad)) {
             Tensor c = ctx.output(0, DType.FLOAT, ad);
-            rows(Segments.of(a), Segments.of(b), Segments.of(c), a.size(), bd.length == 0 ? 1 : bd[bd.length - 1], false);
+            int w = bd.length == 0 ? 1 : bd[bd.length - 1];
+            loop(Segments.of(a), Segments.of(b), Segments.of(c), a.size(), w == 1 ? a.size() : w, w == 1, false);
         } else if (isRow(ad, bd)) {
             Tensor c = ctx.output(0, DType.FLOAT, bd);
-            rows(Segments.of(b), Segments.of(a), Segments.of(c), b.size(), ad.length == 0 ? 1 : ad[ad.length - 1], true);
+            int w = ad.length == 0 ? 1 : ad[ad.length - 1];
+            loop(Segments.of(b), Segments.of(a), Segments.of(c), b.size(), w == 1 ? b.size() : w, w == 1, true);
         } else {
             fallback(ctx, a, b);
         }
@@ -75,67 +77,31 @@ final class VectorBinaryKernel implements Kernel {
         return last == 1 || last == big[big.length - 1];
     }
 
-    private void same(MemorySegment a, MemorySegment b, MemorySegment c, int n) {
-        int l = S.length();
-        int i = 0;
-        for (; i + l <= n; i += l) {
-            long o = i * 4L;
-            apply(FloatVector.fromMemorySegment(S, a, o, LE), FloatVector.fromMemorySegment(S, b, o, LE)).intoMemorySegment(c, o, LE);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            long o = i * 4L;
-            apply(FloatVector.fromMemorySegment(S, a, o, LE, m), FloatVector.fromMemorySegment(S, b, o, LE, m)).intoMemorySegment(c, o, LE, m);
-        }
-    }
-
     /**
-     * c = big op row (or row op big when {@code swapped}), the row of {@code width} elements repeated
-     * over big's last axis; a width of 1 (a single element) repeats it everywhere.
+     * c = big op other (other op big when {@code swapped}) in rows of {@code width} elements, other
+     * being one such row repeated, or with {@code scalar} its single element everywhere. Equal shapes
+     * are one row as wide as the tensor. The op is switched inside the loop (a loop invariant branch):
+     * a helper taking vectors would box them wherever C2 does not inline it.
      */
-    private void rows(MemorySegment big, MemorySegment row, MemorySegment c, int size, int width, boolean swapped) {
-        int l = S.length();
-        if (width == 1) {
-            FloatVector r = FloatVector.broadcast(S, row.get(FLOAT_LE, 0));
-            int i = 0;
-            for (; i + l <= size; i += l) {
-                long o = i * 4L;
-                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE);
-                (swapped ? apply(r, x) : apply(x, r)).intoMemorySegment(c, o, LE);
-            }
-            if (i < size) {
-                VectorMask<Float> m = S.indexInRange(i, size);
-                long o = i * 4L;
-                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE, m);
-                (swapped ? apply(r, x) : apply(x, r)).intoMemorySegment(c, o, LE, m);
-            }
-            return;
-        }
-        int full = width - width % l;
-        VectorMask<Float> tail = S.indexInRange(full, width);
+    private void loop(MemorySegment big, MemorySegment other, MemorySegment c, int size, int width, boolean scalar, boolean swapped) {
+        final int l = S.length();
+        final int code = op.ordinal();
+        final FloatVector sv = FloatVector.broadcast(S, scalar ? other.get(FLOAT_LE, 0) : 0f);
         for (long base = 0; base < (long) size * 4L; base += width * 4L) {
-            for (int j = 0; j < full; j += l) {
+            for (int j = 0; j < width; j += l) {
+                VectorMask<Float> m = S.indexInRange(j, width);
                 long o = base + j * 4L;
-                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE);
-                FloatVector r = FloatVector.fromMemorySegment(S, row, j * 4L, LE);
-                (swapped ? apply(r, x) : apply(x, r)).intoMemorySegment(c, o, LE);
-            }
-            if (full < width) {
-                long o = base + full * 4L;
-                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE, tail);
-                FloatVector r = FloatVector.fromMemorySegment(S, row, full * 4L, LE, tail);
-                (swapped ? apply(r, x) : apply(x, r)).intoMemorySegment(c, o, LE, tail);
+                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE, m);
+                FloatVector y = scalar ? sv : FloatVector.fromMemorySegment(S, other, j * 4L, LE, m);
+                if (swapped) {
+                    FloatVector t = x;
+                    x = y;
+                    y = t;
+                }
+                FloatVector r = code == 0 ? x.add(y) : code == 1 ? x.sub(y) : code == 2 ? x.mul(y) : x.div(y);
+                r.intoMemorySegment(c, o, LE, m);
             }
         }
-    }
-
-    private FloatVector apply(FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-        };
     }
 
     private void fallback(KernelContext ctx, Tensor a, Tensor b) {

@@ -9,7 +9,6 @@ import dev.petrel.spi.KernelSetup;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -43,6 +42,8 @@ final class VectorErf implements Kernel {
     private static final float LN2_LO = 1.428606765330187e-06f;
     /** 1.5·2^23: adding it rounds a float of magnitude < 2^22 to an integer, kept in the low mantissa bits. */
     private static final float ROUND = 12582912f;
+    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+    private static final float TWO_SQRT_2_OVER_PI = (float) (2 * Math.sqrt(2 / Math.PI));
 
     VectorErf(Node node, KernelSetup setup) {
     }
@@ -54,53 +55,74 @@ final class VectorErf implements Kernel {
         erf(Segments.of(x), Segments.of(y), x.size());
     }
 
+    static final int ERF = 0, GELU = 1, GELU_TANH = 2;
+
     /** y[i] = erf(x[i]) for i < n, little-endian floats; x and y may be the same memory. */
     static void erf(MemorySegment x, MemorySegment y, int n) {
-        int l = S.length();
-        int i = 0;
-        for (; i + l <= n; i += l) {
-            erf(FloatVector.fromMemorySegment(S, x, i * 4L, LE)).intoMemorySegment(y, i * 4L, LE);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            erf(FloatVector.fromMemorySegment(S, x, i * 4L, LE, m)).intoMemorySegment(y, i * 4L, LE, m);
-        }
-    }
-
-    static FloatVector erf(FloatVector x) {
-        FloatVector t = x.abs();
-        FloatVector s = t.mul(t);
-        FloatVector p = h(h(h(h(h(c(S5), s, S4), s, S3), s, S2), s, S1), s, S0);
-        FloatVector small = t.mul(p);
-        FloatVector u = t.min(4f);
-        FloatVector q = h(h(h(h(h(h(h(h(h(c(Q9), u, Q8), u, Q7), u, Q6), u, Q5), u, Q4), u, Q3), u, Q2), u, Q1), u, Q0);
-        FloatVector big = exp(q).neg().add(1f);
-        FloatVector r = big.blend(small, t.lt(SPLIT)).blend(1f, t.compare(VectorOperators.GE, 4f));
-        // erf is odd: give |erf| the sign of x (a NaN stays NaN).
-        IntVector sign = x.reinterpretAsInts().and(0x80000000);
-        return r.reinterpretAsInts().or(sign).reinterpretAsFloats();
+        map(ERF, x, 0, null, y, 0, n);
     }
 
     /**
-     * e^q for q clamped to [-87, 88] (results stay normal floats), relative error a few 1e-8:
-     * q = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor polynomial of degree 7, 2^n from the exponent bits.
+     * {@code y[yo..][i] = f(x[xo..][i] + bias[i])} for i < n (byte offsets; no bias when null), f being erf,
+     * GELU (erf form) or GELU (tanh form, as {@code x·sigmoid(2u)}); x and y may be the same memory.
+     *
+     * <p>All the math is written out in this one loop, with no helper taking or returning a vector: a
+     * vector that crosses a call C2 did not inline is boxed, and this is the hottest elementwise loop.
+     * The last iteration is masked, and so (at no measurable cost with AVX-512 masks) is every other.
      */
-    static FloatVector exp(FloatVector q) {
-        q = q.max(-87f).min(88f);
-        FloatVector j = q.fma(c(LOG2E), c(ROUND));
-        FloatVector n = j.sub(ROUND);
-        FloatVector r = n.fma(c(-LN2_HI), q).add(n.mul(-LN2_LO));
-        FloatVector p = h(h(h(h(h(h(h(c(1f / 5040), r, 1f / 720), r, 1f / 120), r, 1f / 24), r, 1f / 6), r, 0.5f), r, 1f), r, 1f);
-        IntVector e = j.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(e.reinterpretAsFloats());
-    }
-
-    private static FloatVector c(float v) {
-        return FloatVector.broadcast(S, v);
-    }
-
-    /** One Horner step: acc·x + c. */
-    private static FloatVector h(FloatVector acc, FloatVector x, float c) {
-        return acc.fma(x, FloatVector.broadcast(S, c));
+    static void map(int fn, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+        final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
+                s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
+        final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
+                q3 = FloatVector.broadcast(S, Q3), q4 = FloatVector.broadcast(S, Q4), q5 = FloatVector.broadcast(S, Q5),
+                q6 = FloatVector.broadcast(S, Q6), q7 = FloatVector.broadcast(S, Q7), q8 = FloatVector.broadcast(S, Q8),
+                q9 = FloatVector.broadcast(S, Q9);
+        final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
+                e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
+                e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
+        final FloatVector one = FloatVector.broadcast(S, 1f), half = FloatVector.broadcast(S, 0.5f);
+        final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
+        final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
+        final FloatVector cubic = FloatVector.broadcast(S, 0.044715f), tanhScale = FloatVector.broadcast(S, -TWO_SQRT_2_OVER_PI);
+        final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
+        final int l = S.length();
+        for (int i = 0; i < n; i += l) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            long o = i * 4L;
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE, m);
+            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE, m));
+            FloatVector arg;
+            FloatVector small = null;
+            FloatVector t = null;
+            FloatVector z = null;
+            if (fn == GELU_TANH) {
+                // -2u = -2·√(2/π)·(x + 0.044715·x³); gelu = x / (1 + e^(-2u))
+                arg = v.mul(v).fma(cubic, one).mul(v).mul(tanhScale);
+            } else {
+                z = fn == GELU ? v.mul(INV_SQRT2) : v;
+                t = z.abs();
+                FloatVector s = t.mul(t);
+                small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(t);
+                FloatVector u = t.min(4f);
+                arg = q9.fma(u, q8).fma(u, q7).fma(u, q6).fma(u, q5).fma(u, q4).fma(u, q3).fma(u, q2).fma(u, q1).fma(u, q0);
+            }
+            // e^arg: arg = k·ln2 + r, |r| <= ln2/2, e^r by Taylor to degree 7, 2^k from the exponent bits.
+            FloatVector a = arg.max(-87f).min(88f);
+            FloatVector j = a.fma(log2e, round);
+            FloatVector k = j.sub(round);
+            FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
+            FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
+            FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector res;
+            if (fn == GELU_TANH) {
+                res = v.div(ex.add(one));
+            } else {
+                FloatVector e = one.sub(ex).blend(small, t.lt(SPLIT)).blend(one, t.compare(VectorOperators.GE, 4f));
+                // erf is odd: |erf| takes the sign of its argument (a NaN stays NaN).
+                e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+                res = fn == GELU ? v.mul(e.add(one)).mul(half) : e;
+            }
+            res.intoMemorySegment(y, yo + o, LE, m);
+        }
     }
 }

@@ -31,7 +31,7 @@ final class VectorFusedMatMulKernel implements Kernel {
     private static final int PARALLEL_MIN_ELEMENTS = 1 << 14;
 
     private final int activation;
-    private final boolean tanh;
+    private final int gelu;
     private final boolean transB;
     private final Kernel matMul;
     private final PackedMatrix transposedWeights;
@@ -52,7 +52,7 @@ final class VectorFusedMatMulKernel implements Kernel {
             case "gelu" -> activation = GELU;
             default -> throw new IllegalArgumentException("FusedMatMul activation must be none, relu or gelu, got \"" + act + "\"");
         }
-        this.tanh = activation == GELU && VectorGeluKernel.parse(node.attributes().getString("approximate", "none"));
+        this.gelu = activation == GELU ? VectorGeluKernel.parse(node.attributes().getString("approximate", "none")) : -1;
         if (!transB) {
             Node mm = new Node(node.name(), "MatMul", "", 13, node.inputs().subList(0, 2), node.outputs().subList(0, 1),
                     new dev.petrel.graph.Attributes(List.of()));
@@ -132,33 +132,24 @@ final class VectorFusedMatMulKernel implements Kernel {
         final MemorySegment y = ys;
         final MemorySegment bs = biasSeg;
         final int n = this.n;
+        if (activation == GELU) {
+            for (int r = r0; r < r1; r++) VectorErf.map(gelu, y, (long) r * n * 4L, bs, y, (long) r * n * 4L, n);
+            return;
+        }
+        final boolean relu = activation == RELU;
         final int l = S.length();
         for (int r = r0; r < r1; r++) {
             long row = (long) r * n * 4L;
-            int j = 0;
-            for (; j + l <= n; j += l) {
-                long o = row + j * 4L;
-                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE);
-                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE));
-                activate(v).intoMemorySegment(y, o, LE);
-            }
-            if (j < n) {
+            for (int j = 0; j < n; j += l) {
                 VectorMask<Float> m = S.indexInRange(j, n);
                 long o = row + j * 4L;
                 FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE, m);
                 if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE, m));
-                activate(v).intoMemorySegment(y, o, LE, m);
+                // Not max(v, 0): NaN and -0 pass through unchanged, as in the portable kernel.
+                if (relu) v = v.blend(0f, v.lt(0f));
+                v.intoMemorySegment(y, o, LE, m);
             }
         }
-    }
-
-    private FloatVector activate(FloatVector v) {
-        return switch (activation) {
-            // Not max(v, 0): NaN and -0 pass through unchanged, as in the portable kernel.
-            case RELU -> v.blend(0f, v.lt(0f));
-            case GELU -> VectorGeluKernel.gelu(tanh, v);
-            default -> v;
-        };
     }
 
     /** Y[..., M, N] = A[..., M, K] · Bᵀ for a 2-D B of [N, K]. */

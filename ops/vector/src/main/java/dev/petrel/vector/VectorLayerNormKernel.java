@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -83,6 +82,9 @@ final class VectorLayerNormKernel implements Kernel {
         final int l = S.length();
         final int full = n - n % l;
         VectorMask<Float> tail = S.indexInRange(full, n);
+        // Lanes summed in order here: reduceLanes may add in another order compiled than interpreted,
+        // and a run must give the same answer every time.
+        final float[] lanes = new float[l];
         for (int r = r0; r < r1; r++) {
             long row = (long) r * n * 4L;
             // Sums of x - x0 (the row's first element): a large common offset then costs no precision.
@@ -91,7 +93,10 @@ final class VectorLayerNormKernel implements Kernel {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < full; j += l) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vp));
             if (full < n) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vp, tail));
-            double mean = x0 + (double) acc.reduceLanes(VectorOperators.ADD) / n;
+            acc.intoArray(lanes, 0);
+            double sum = 0;
+            for (int q = 0; q < l; q++) sum += lanes[q];
+            double mean = x0 + sum / n;
             // The mean as hi + lo floats: x - hi is exact when x is near the mean, so deviations keep double accuracy.
             float hi = (float) mean;
             FloatVector vm = FloatVector.broadcast(S, hi);
@@ -105,7 +110,10 @@ final class VectorLayerNormKernel implements Kernel {
                 FloatVector d = FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vm, tail).sub(vlo, tail);
                 sq = d.fma(d, sq);
             }
-            float inv = (float) (1.0 / Math.sqrt((double) sq.reduceLanes(VectorOperators.ADD) / n + epsilon));
+            sq.intoArray(lanes, 0);
+            double ss = 0;
+            for (int q = 0; q < l; q++) ss += lanes[q];
+            float inv = (float) (1.0 / Math.sqrt(ss / n + epsilon));
             FloatVector vi = FloatVector.broadcast(S, inv);
             for (int j = 0; j < full; j += l) {
                 long o = row + j * 4L;
