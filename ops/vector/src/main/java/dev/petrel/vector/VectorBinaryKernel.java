@@ -50,15 +50,15 @@ final class VectorBinaryKernel implements Kernel {
         int[] bd = b.dims();
         if (Arrays.equals(ad, bd)) {
             Tensor c = ctx.output(0, DType.FLOAT, ad);
-            loop(Segments.of(a), Segments.of(b), Segments.of(c), a.size(), a.size(), false, false);
+            loop(op.ordinal(), Segments.of(a), Segments.of(b), Segments.of(c), a.size(), a.size(), false, false);
         } else if (isRow(bd, ad)) {
             Tensor c = ctx.output(0, DType.FLOAT, ad);
             int w = bd.length == 0 ? 1 : bd[bd.length - 1];
-            loop(Segments.of(a), Segments.of(b), Segments.of(c), a.size(), w == 1 ? a.size() : w, w == 1, false);
+            loop(op.ordinal(), Segments.of(a), Segments.of(b), Segments.of(c), a.size(), w == 1 ? a.size() : w, w == 1, false);
         } else if (isRow(ad, bd)) {
             Tensor c = ctx.output(0, DType.FLOAT, bd);
             int w = ad.length == 0 ? 1 : ad[ad.length - 1];
-            loop(Segments.of(b), Segments.of(a), Segments.of(c), b.size(), w == 1 ? b.size() : w, w == 1, true);
+            loop(op.ordinal(), Segments.of(b), Segments.of(a), Segments.of(c), b.size(), w == 1 ? b.size() : w, w == 1, true);
         } else {
             fallback(ctx, a, b);
         }
@@ -83,9 +83,8 @@ final class VectorBinaryKernel implements Kernel {
      * are one row as wide as the tensor. The op is switched inside the loop (a loop invariant branch):
      * a helper taking vectors would box them wherever C2 does not inline it.
      */
-    private void loop(MemorySegment big, MemorySegment other, MemorySegment c, int size, int width, boolean scalar, boolean swapped) {
+    static void loop(int code, MemorySegment big, MemorySegment other, MemorySegment c, int size, int width, boolean scalar, boolean swapped) {
         final int l = S.length();
-        final int code = op.ordinal();
         final FloatVector sv = FloatVector.broadcast(S, scalar ? other.get(FLOAT_LE, 0) : 0f);
         for (long base = 0; base < (long) size * 4L; base += width * 4L) {
             for (int j = 0; j < width; j += l) {

@@ -9,7 +9,6 @@ import dev.petrel.spi.KernelSetup;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -65,12 +64,42 @@ final class VectorErf implements Kernel {
     /**
      * {@code y[yo..][i] = f(x[xo..][i] + bias[i])} for i < n (byte offsets; no bias when null), f being erf,
      * GELU (erf form) or GELU (tanh form, as {@code x·sigmoid(2u)}); x and y may be the same memory.
-     *
-     * <p>All the math is written out in this one loop, with no helper taking or returning a vector: a
-     * vector that crosses a call C2 did not inline is boxed, and this is the hottest elementwise loop.
-     * The last iteration is masked, and so (at no measurable cost with AVX-512 masks) is every other.
+     * Whole vectors run in the loops below; the last partial vector goes through the same loop on a
+     * small padded copy, so the loops need no masks.
      */
     static void map(int fn, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+        int l = S.length();
+        int full = n - n % l;
+        if (full > 0) loop(fn, x, xo, bias, y, yo, full);
+        if (full < n) {
+            int rest = n - full;
+            MemorySegment t = MemorySegment.ofArray(new float[2 * l]);
+            MemorySegment.copy(x, xo + full * 4L, t, 0, rest * 4L);
+            MemorySegment tb = null;
+            if (bias != null) {
+                tb = t.asSlice(l * 4L);
+                MemorySegment.copy(bias, full * 4L, tb, 0, rest * 4L);
+            }
+            loop(fn, t, 0, tb, t, 0, l);
+            MemorySegment.copy(t, 0, y, yo + full * 4L, rest * 4L);
+        }
+    }
+
+    private static void loop(int fn, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+        if (fn == GELU_TANH) {
+            tanhLoop(x, xo, bias, y, yo, n);
+        } else {
+            erfLoop(fn == GELU, x, xo, bias, y, yo, n);
+        }
+    }
+
+    /*
+     * The math is written out inside each loop, with no helper taking or returning a vector: a vector
+     * that crosses a call C2 did not inline is boxed on the heap, and these are the hottest elementwise loops.
+     */
+
+    /** erf, or with {@code gelu} 0.5·x·(1 + erf(x/√2)), over n (a multiple of the vector length) elements. */
+    private static void erfLoop(boolean gelu, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
         final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
                 s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
         final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
@@ -80,49 +109,60 @@ final class VectorErf implements Kernel {
         final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
                 e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
                 e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
-        final FloatVector one = FloatVector.broadcast(S, 1f), half = FloatVector.broadcast(S, 0.5f);
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
+        final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
+        // x/√2 for GELU, x itself (times exactly 1) for erf; the GELU factors 0.5·x or, for erf, 1·1 and no +1.
+        final float scale = gelu ? INV_SQRT2 : 1f;
+        final float add = gelu ? 1f : 0f;
+        final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
+        final int l = S.length();
+        for (int i = 0; i < n; i += l) {
+            long o = i * 4L;
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
+            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
+            FloatVector z = v.mul(scale);
+            FloatVector t = z.abs();
+            FloatVector s = t.mul(t);
+            FloatVector small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(t);
+            FloatVector u = t.min(4f);
+            FloatVector a = q9.fma(u, q8).fma(u, q7).fma(u, q6).fma(u, q5).fma(u, q4).fma(u, q3).fma(u, q2).fma(u, q1).fma(u, q0);
+            // e^a: a = k·ln2 + r, |r| <= ln2/2, e^r by Taylor to degree 7, 2^k from the exponent bits.
+            FloatVector j = a.fma(log2e, round);
+            FloatVector k = j.sub(round);
+            FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
+            FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
+            FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = one.sub(ex).blend(small, t.lt(SPLIT)).blend(one, t.compare(VectorOperators.GE, 4f));
+            // erf is odd: |erf| takes the sign of its argument (a NaN stays NaN).
+            e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+            FloatVector res = gelu ? v.mul(e.add(add)).mul(0.5f) : e;
+            res.intoMemorySegment(y, yo + o, LE);
+        }
+    }
+
+    /** x / (1 + e^(-2u)), u = √(2/π)·(x + 0.044715·x³), over n (a multiple of the vector length) elements. */
+    private static void tanhLoop(MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+        final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
+                e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
+                e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
+        final FloatVector one = FloatVector.broadcast(S, 1f);
         final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
         final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
         final FloatVector cubic = FloatVector.broadcast(S, 0.044715f), tanhScale = FloatVector.broadcast(S, -TWO_SQRT_2_OVER_PI);
         final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
         final int l = S.length();
         for (int i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
             long o = i * 4L;
-            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE, m);
-            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE, m));
-            FloatVector arg;
-            FloatVector small = null;
-            FloatVector t = null;
-            FloatVector z = null;
-            if (fn == GELU_TANH) {
-                // -2u = -2·√(2/π)·(x + 0.044715·x³); gelu = x / (1 + e^(-2u))
-                arg = v.mul(v).fma(cubic, one).mul(v).mul(tanhScale);
-            } else {
-                z = fn == GELU ? v.mul(INV_SQRT2) : v;
-                t = z.abs();
-                FloatVector s = t.mul(t);
-                small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(t);
-                FloatVector u = t.min(4f);
-                arg = q9.fma(u, q8).fma(u, q7).fma(u, q6).fma(u, q5).fma(u, q4).fma(u, q3).fma(u, q2).fma(u, q1).fma(u, q0);
-            }
-            // e^arg: arg = k·ln2 + r, |r| <= ln2/2, e^r by Taylor to degree 7, 2^k from the exponent bits.
-            FloatVector a = arg.max(-87f).min(88f);
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
+            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
+            FloatVector a = v.mul(v).fma(cubic, one).mul(v).mul(tanhScale).max(-87f).min(88f);
             FloatVector j = a.fma(log2e, round);
             FloatVector k = j.sub(round);
             FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
             FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
             FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector res;
-            if (fn == GELU_TANH) {
-                res = v.div(ex.add(one));
-            } else {
-                FloatVector e = one.sub(ex).blend(small, t.lt(SPLIT)).blend(one, t.compare(VectorOperators.GE, 4f));
-                // erf is odd: |erf| takes the sign of its argument (a NaN stays NaN).
-                e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-                res = fn == GELU ? v.mul(e.add(one)).mul(half) : e;
-            }
-            res.intoMemorySegment(y, yo + o, LE, m);
+            v.div(ex.add(one)).intoMemorySegment(y, yo + o, LE);
         }
     }
 }

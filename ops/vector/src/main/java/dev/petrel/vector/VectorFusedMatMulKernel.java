@@ -136,18 +136,31 @@ final class VectorFusedMatMulKernel implements Kernel {
             for (int r = r0; r < r1; r++) VectorErf.map(gelu, y, (long) r * n * 4L, bs, y, (long) r * n * 4L, n);
             return;
         }
-        final boolean relu = activation == RELU;
+        biasRelu(y, bs, n, r0, r1, activation == RELU);
+    }
+
+    /** Rows r0..r1 of y (n wide): y += bias (when not null), then Relu when {@code relu}. */
+    static void biasRelu(MemorySegment y, MemorySegment bs, int n, int r0, int r1, boolean relu) {
         final int l = S.length();
+        final int full = n - n % l;
+        final VectorMask<Float> tail = S.indexInRange(full, n);
+        final FloatVector zero = FloatVector.zero(S);
         for (int r = r0; r < r1; r++) {
             long row = (long) r * n * 4L;
-            for (int j = 0; j < n; j += l) {
-                VectorMask<Float> m = S.indexInRange(j, n);
+            for (int j = 0; j < full; j += l) {
                 long o = row + j * 4L;
-                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE, m);
-                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE, m));
+                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE);
+                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE));
                 // Not max(v, 0): NaN and -0 pass through unchanged, as in the portable kernel.
-                if (relu) v = v.blend(0f, v.lt(0f));
-                v.intoMemorySegment(y, o, LE, m);
+                if (relu) v = v.blend(zero, v.lt(0f));
+                v.intoMemorySegment(y, o, LE);
+            }
+            if (full < n) {
+                long o = row + full * 4L;
+                FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE, tail);
+                if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, full * 4L, LE, tail));
+                if (relu) v = v.blend(zero, v.lt(0f));
+                v.intoMemorySegment(y, o, LE, tail);
             }
         }
     }

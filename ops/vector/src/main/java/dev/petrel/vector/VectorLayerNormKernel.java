@@ -74,11 +74,11 @@ final class VectorLayerNormKernel implements Kernel {
     }
 
     private void rows(int r0, int r1) {
-        final MemorySegment x = xs;
-        final MemorySegment y = ys;
-        final int n = this.n;
-        final float[] g = scale;
-        final float[] bb = bias;
+        rows(xs, ys, n, scale, bias, epsilon, r0, r1);
+    }
+
+    /** Normalizes rows r0..r1 (n wide) of x into y with scale g and bias bb. */
+    static void rows(MemorySegment x, MemorySegment y, int n, float[] g, float[] bb, float epsilon, int r0, int r1) {
         final int l = S.length();
         final int full = n - n % l;
         VectorMask<Float> tail = S.indexInRange(full, n);
