@@ -86,19 +86,26 @@ final class VectorBinaryKernel implements Kernel {
     static void loop(int code, MemorySegment big, MemorySegment other, MemorySegment c, int size, int width, boolean scalar, boolean swapped) {
         final int l = S.length();
         final FloatVector sv = FloatVector.broadcast(S, scalar ? other.get(FLOAT_LE, 0) : 0f);
+        final int full = width - width % l;
+        final VectorMask<Float> tail = S.indexInRange(full, width);
         for (long base = 0; base < (long) size * 4L; base += width * 4L) {
-            for (int j = 0; j < width; j += l) {
-                VectorMask<Float> m = S.indexInRange(j, width);
+            for (int j = 0; j < full; j += l) {
                 long o = base + j * 4L;
-                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE, m);
-                FloatVector y = scalar ? sv : FloatVector.fromMemorySegment(S, other, j * 4L, LE, m);
-                if (swapped) {
-                    FloatVector t = x;
-                    x = y;
-                    y = t;
-                }
-                FloatVector r = code == 0 ? x.add(y) : code == 1 ? x.sub(y) : code == 2 ? x.mul(y) : x.div(y);
-                r.intoMemorySegment(c, o, LE, m);
+                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE);
+                FloatVector y = scalar ? sv : FloatVector.fromMemorySegment(S, other, j * 4L, LE);
+                FloatVector a = swapped ? y : x;
+                FloatVector b = swapped ? x : y;
+                FloatVector r = code == 0 ? a.add(b) : code == 1 ? a.sub(b) : code == 2 ? a.mul(b) : a.div(b);
+                r.intoMemorySegment(c, o, LE);
+            }
+            if (full < width) {
+                long o = base + full * 4L;
+                FloatVector x = FloatVector.fromMemorySegment(S, big, o, LE, tail);
+                FloatVector y = scalar ? sv : FloatVector.fromMemorySegment(S, other, full * 4L, LE, tail);
+                FloatVector a = swapped ? y : x;
+                FloatVector b = swapped ? x : y;
+                FloatVector r = code == 0 ? a.add(b) : code == 1 ? a.sub(b) : code == 2 ? a.mul(b) : a.div(b);
+                r.intoMemorySegment(c, o, LE, tail);
             }
         }
     }
