@@ -63,5 +63,6 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorGemmKernel(node, setup); }
         });
+        AttentionKernels.register(registry);
     }
 }
