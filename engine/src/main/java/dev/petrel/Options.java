@@ -8,10 +8,13 @@ package dev.petrel;
  * }</pre>
  */
 public final class Options {
-    private int threads = 1;
+    private int threads = Runtime.getRuntime().availableProcessors();
     private int maxPlans = 16;
 
-    /** Threads a kernel may use inside one operator (default 1). */
+    /**
+     * Threads a kernel may use inside one operator (default: the available processors). With 1 the
+     * session runs everything on the calling thread and starts no worker.
+     */
     public Options threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
         this.threads = n;

@@ -32,36 +32,13 @@ final class GemmKernel implements Kernel {
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
         Tensor c = ctx.input(2);
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new IllegalArgumentException("Gemm inputs A and B must be 2-D, got " + a.describe() + " and " + b.describe());
-        }
-        if (a.dtype() != b.dtype() || (c != null && c.dtype() != a.dtype())) {
-            throw new IllegalArgumentException("Gemm inputs must share one type, got A " + a.describe() + ", B " + b.describe()
-                    + (c == null ? "" : ", C " + c.describe()));
-        }
-        int m = transA ? a.dim(1) : a.dim(0);
-        int k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0);
-        int n = transB ? b.dim(0) : b.dim(1);
-        if (k != kb) {
-            throw new IllegalArgumentException("Gemm inner dimensions differ: A " + a.describe() + (transA ? " (transposed)" : "")
-                    + " gives K=" + k + ", B " + b.describe() + (transB ? " (transposed)" : "") + " gives K=" + kb);
-        }
-        // Strides of C over [M, N]; 0 along a broadcast dimension.
-        int csm = 0;
-        int csn = 0;
+        GemmShape shape = GemmShape.of(a, b, c, transA, transB);
+        int m = shape.m;
+        int k = shape.k;
+        int n = shape.n;
+        int csm = shape.cStrideM;
+        int csn = shape.cStrideN;
         boolean useC = c != null && beta != 0f;
-        if (c != null) {
-            int[] cd = c.dims();
-            if (cd.length > 2) throw new IllegalArgumentException("Gemm input C must have rank <= 2, got " + c.describe());
-            int cm = cd.length == 2 ? cd[0] : 1;
-            int cn = cd.length >= 1 ? cd[cd.length - 1] : 1;
-            if ((cm != 1 && cm != m) || (cn != 1 && cn != n)) {
-                throw new IllegalArgumentException("Gemm input C " + c.describe() + " cannot be broadcast to [" + m + ", " + n + "]");
-            }
-            csm = cm == 1 ? 0 : cn;
-            csn = cn == 1 ? 0 : 1;
-        }
         Tensor y = ctx.output(0, a.dtype(), m, n);
         int sam = transA ? 1 : k;
         int sak = transA ? m : 1;

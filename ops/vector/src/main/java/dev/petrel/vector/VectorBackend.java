@@ -64,5 +64,6 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorGemmKernel(node, setup); }
         });
         ElementwiseKernels.register(registry);
+        AttentionKernels.register(registry);
     }
 }

@@ -1,0 +1,451 @@
+package dev.petrel.vector;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Node;
+import dev.petrel.ops.Broadcast;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.KernelSetup;
+import dev.petrel.spi.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code dev.petrel::Attention(Q, K, V[, mask])}, FLOAT, on the Vector API: per (batch, head)
+ * {@code softmax(Q·Kᵀ·scale + mask)·V}, with the semantics of the portable {@code AttentionKernel}
+ * (its reference): leading axes broadcast as MatMul's, the additive mask broadcast to the scores.
+ *
+ * <p>Both products run through one register-tiled micro-kernel, {@link #MR} rows by two vectors
+ * (C = A·B, A row-major in a float array, B row-major with rows padded to a multiple of two vectors,
+ * so the inner loop has no tails and no masks). Attention's products are small (D = 32, S = 128 in
+ * MiniLM): packing them into {@link FloatGemm}'s three-vector panels would waste a third of the P·V
+ * columns (32 of 48 used) and pay a panel copy per product; a tile exactly two vectors wide fits
+ * D = 32 with AVX-512 and S = 128 with any width. Per head the kernel
+ * <ol>
+ *   <li>copies Q, Kᵀ (transposing K unless {@code k_transposed}) and V into per-thread scratch;</li>
+ *   <li>computes the scores tile by tile, applying the scale and adding the mask in the tile's store;</li>
+ *   <li>takes each score row's max, then exp(x - max) (a vector polynomial, {@link #exp}) and its sum, in place;</li>
+ *   <li>multiplies the unnormalized P by V and scales each output row by 1/sum as it is stored
+ *       (Dv multiplies per row instead of Sk).</li>
+ * </ol>
+ * (batch × head) pairs are dealt to the session's threads; each thread keeps its scratch across runs.
+ */
+final class VectorAttentionKernel implements Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Columns of one micro-tile: two vectors. */
+    private static final int NW = 2 * L;
+    /** Rows of one micro-tile: 4 x 2 accumulators, 2 loads and 4 broadcasts per 8 FMAs. */
+    private static final int MR = 4;
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Below this many multiply-adds in all a run stays on the calling thread: a hand-off costs more. */
+    private static final long PARALLEL_MIN = 1L << 15;
+
+    private final Node node;
+    private final KernelSetup setup;
+    private final float scale;
+    private final boolean kTransposed;
+    private Scratch[] scratch = new Scratch[0];
+    private Kernel portable;
+    /** The run's operands, read by {@link #body}; reused so that a run allocates nothing. */
+    private final Job job = new Job();
+    private final Parallel.RangeBody body = this::runChunk;
+
+    VectorAttentionKernel(Node node, KernelSetup setup) {
+        this.node = node;
+        this.setup = setup;
+        this.scale = node.attributes().getFloat("scale", Float.NaN);
+        if (Float.isNaN(scale)) throw new IllegalArgumentException("Attention needs the FLOAT attribute scale");
+        this.kTransposed = node.attributes().getInt("k_transposed", 0) != 0;
+    }
+
+    @Override
+    public void run(KernelContext ctx) {
+        FloatGemm.awaitWarm();
+        Tensor q = ctx.requireInput(0);
+        Tensor k = ctx.requireInput(1);
+        Tensor v = ctx.requireInput(2);
+        Tensor mask = ctx.input(3);
+        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || (mask != null && mask.dtype() != DType.FLOAT)) {
+            // The reference reports these cases precisely.
+            fallback(ctx);
+            return;
+        }
+        int[] qd = q.dims();
+        int[] kd = k.dims();
+        int[] vd = v.dims();
+        int sq = qd[qd.length - 2];
+        int d = qd[qd.length - 1];
+        int sk = kTransposed ? kd[kd.length - 1] : kd[kd.length - 2];
+        int kdim = kTransposed ? kd[kd.length - 2] : kd[kd.length - 1];
+        int dv = vd[vd.length - 1];
+        if (kdim != d || vd[vd.length - 2] != sk) {
+            throw new IllegalArgumentException("Attention shapes do not agree: Q " + q.describe() + ", K " + k.describe()
+                    + (kTransposed ? " (transposed)" : "") + ", V " + v.describe());
+        }
+        Job j = job;
+        if (!Arrays.equals(j.qd, qd) || !Arrays.equals(j.kd, kd) || !Arrays.equals(j.vd, vd)
+                || !Arrays.equals(j.maskDims, mask == null ? null : mask.dims())) {
+            if (!j.plan(qd, kd, vd, mask == null ? null : mask.dims(), sq, d, sk, dv)) {
+                fallback(ctx);
+                return;
+            }
+        }
+        Tensor y = ctx.output(0, DType.FLOAT, j.outDims);
+        if (j.batches == 0 || sq == 0 || dv == 0) return;
+        j.q = Segments.of(q);
+        j.k = Segments.of(k);
+        j.v = Segments.of(v);
+        j.mask = mask == null ? null : Segments.of(mask);
+        j.y = Segments.of(y);
+        long work = (long) j.batches * sq * sk * (d + dv);
+        int threads = work < PARALLEL_MIN ? 1 : Math.min(ctx.parallel().threads(), j.batches);
+        if (scratch.length < threads) {
+            Scratch[] s = Arrays.copyOf(scratch, threads);
+            for (int i = scratch.length; i < threads; i++) s[i] = new Scratch();
+            scratch = s;
+        }
+        j.parts = threads;
+        try {
+            if (threads <= 1) {
+                runChunk(0, 1);
+            } else {
+                ctx.parallel().forRange(threads, body);
+            }
+        } finally {
+            // Do not keep the run's buffers reachable from the kernel.
+            j.q = j.k = j.v = j.mask = j.y = null;
+        }
+    }
+
+    private void fallback(KernelContext ctx) {
+        if (portable == null) portable = Segments.portableKernel(node, setup, DType.FLOAT, DType.FLOAT, DType.FLOAT);
+        portable.run(ctx);
+    }
+
+    /** Shapes and strides of one input signature, planned once; the segments of the current run. */
+    private static final class Job {
+        int[] qd, kd, vd, maskDims;
+        int[] batch, outDims, qs, ks, vs, ms;
+        int batches, sq, d, sk, dv, msq, msk, parts;
+        MemorySegment q, k, v, mask, y;
+
+        boolean plan(int[] qd, int[] kd, int[] vd, int[] maskDims, int sq, int d, int sk, int dv) {
+            int[] qb = Arrays.copyOf(qd, qd.length - 2);
+            int[] kb = Arrays.copyOf(kd, kd.length - 2);
+            int[] vb = Arrays.copyOf(vd, vd.length - 2);
+            int[] batch = Broadcast.shape(qb, kb, vb);
+            int[] scoreDims = Arrays.copyOf(batch, batch.length + 2);
+            scoreDims[batch.length] = sq;
+            scoreDims[batch.length + 1] = sk;
+            int[] ms = null;
+            if (maskDims != null) {
+                if (maskDims.length > scoreDims.length || !Arrays.equals(Broadcast.shape(scoreDims, maskDims), scoreDims)) {
+                    return false;
+                }
+                ms = Broadcast.strides(maskDims, scoreDims);
+            }
+            this.qd = qd.clone();
+            this.kd = kd.clone();
+            this.vd = vd.clone();
+            this.maskDims = maskDims == null ? null : maskDims.clone();
+            this.batch = batch;
+            this.outDims = Arrays.copyOf(batch, batch.length + 2);
+            outDims[batch.length] = sq;
+            outDims[batch.length + 1] = dv;
+            this.batches = Tensor.checkedSize(batch);
+            this.qs = Broadcast.strides(qb, batch);
+            this.ks = Broadcast.strides(kb, batch);
+            this.vs = Broadcast.strides(vb, batch);
+            this.ms = ms;
+            this.msq = ms == null ? 0 : ms[batch.length];
+            this.msk = ms == null ? 0 : ms[batch.length + 1];
+            this.sq = sq;
+            this.d = d;
+            this.sk = sk;
+            this.dv = dv;
+            return true;
+        }
+    }
+
+    /** One thread's buffers, grown to the largest head seen and reused. */
+    private static final class Scratch {
+        /** Q of one head, sq x d. */
+        float[] qa = new float[0];
+        /** Kᵀ, d x skp (skp = sk rounded up to a tile width); K before transposing. */
+        float[] kt = new float[0];
+        float[] kraw = new float[0];
+        /** V, sk x dvp. */
+        float[] va = new float[0];
+        /** Scores, then exp(score - max), sq x skp. */
+        float[] p = new float[0];
+        /** 1 / (sum of a row's exp). */
+        float[] inv = new float[0];
+        final float[] tile = new float[MR * NW];
+        final float[] lanes = new float[L];
+
+        void ensure(int sq, int d, int sk, int skp, int dv, int dvp) {
+            if (qa.length < sq * d) qa = new float[sq * d];
+            if (kt.length < d * skp) kt = new float[d * skp];
+            if (kraw.length < sk * d) kraw = new float[sk * d];
+            if (va.length < sk * dvp) va = new float[sk * dvp];
+            if (p.length < sq * skp) p = new float[sq * skp];
+            if (inv.length < sq) inv = new float[sq];
+        }
+    }
+
+    private static int roundUp(int n) {
+        return (n + NW - 1) / NW * NW;
+    }
+
+    private void runChunk(int t0, int t1) {
+        Job j = job;
+        for (int t = t0; t < t1; t++) {
+            Scratch s = scratch[t];
+            int from = (int) ((long) j.batches * t / j.parts);
+            int to = (int) ((long) j.batches * (t + 1) / j.parts);
+            s.ensure(j.sq, j.d, j.sk, roundUp(j.sk), j.dv, roundUp(j.dv));
+            for (int h = from; h < to; h++) head(j, s, h);
+        }
+    }
+
+    private void head(Job j, Scratch s, int t) {
+        final int sq = j.sq, d = j.d, sk = j.sk, dv = j.dv;
+        final int skp = roundUp(sk), dvp = roundUp(dv);
+        long qo = 0, ko = 0, vo = 0, mo = 0;
+        int rest = t;
+        int[] batch = j.batch;
+        for (int i = batch.length - 1; i >= 0; i--) {
+            int idx = rest % batch[i];
+            rest /= batch[i];
+            qo += (long) idx * j.qs[i];
+            ko += (long) idx * j.ks[i];
+            vo += (long) idx * j.vs[i];
+            if (j.ms != null) mo += (long) idx * j.ms[i];
+        }
+        long yBase = (long) t * sq * dv;
+        if (sk == 0) {
+            // Empty softmax: the reference sums nothing and writes zeros.
+            for (long i = 0; i < (long) sq * dv; i++) j.y.setAtIndex(FLOAT_LE, yBase + i, 0f);
+            return;
+        }
+        float[] qa = s.qa, kt = s.kt, va = s.va, p = s.p, inv = s.inv;
+        MemorySegment.copy(j.q, FLOAT_LE, qo * sq * d * 4L, qa, 0, sq * d);
+        long kBase = ko * sk * d * 4L;
+        if (kTransposed) {
+            for (int dd = 0; dd < d; dd++) MemorySegment.copy(j.k, FLOAT_LE, kBase + (long) dd * sk * 4L, kt, dd * skp, sk);
+        } else {
+            float[] kr = s.kraw;
+            MemorySegment.copy(j.k, FLOAT_LE, kBase, kr, 0, sk * d);
+            for (int jj = 0; jj < sk; jj++) {
+                int r = jj * d;
+                for (int dd = 0; dd < d; dd++) kt[dd * skp + jj] = kr[r + dd];
+            }
+        }
+        long vBase = vo * sk * dv * 4L;
+        if (dv == dvp) {
+            MemorySegment.copy(j.v, FLOAT_LE, vBase, va, 0, sk * dv);
+        } else {
+            for (int jj = 0; jj < sk; jj++) MemorySegment.copy(j.v, FLOAT_LE, vBase + (long) jj * dv * 4L, va, jj * dvp, dv);
+        }
+
+        // Scores = Q·Kᵀ·scale + mask, tile by tile.
+        float[] tile = s.tile;
+        for (int c0 = 0; c0 < sk; c0 += NW) {
+            for (int r0 = 0; r0 < sq; ) {
+                int rows = sq - r0 >= MR ? MR : 1;
+                if (rows == MR) kernel4(qa, r0 * d, d, kt, c0, skp, d, tile);
+                else kernel1(qa, r0 * d, kt, c0, skp, d, tile);
+                storeScores(j, tile, rows, r0, c0, p, skp, mo);
+                r0 += rows;
+            }
+        }
+
+        // Row softmax, unnormalized: p = exp(score - max), inv = 1/sum.
+        int full = sk / L * L;
+        for (int i = 0; i < sq; i++) {
+            int ro = i * skp;
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            int c = 0;
+            for (; c < full; c += L) mv = mv.max(FloatVector.fromArray(S, p, ro + c));
+            VectorMask<Float> tail = null;
+            if (c < sk) {
+                tail = S.indexInRange(c, sk);
+                // Masked-off lanes load as 0: leave them out of the max.
+                mv = mv.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, p, ro + c, tail), tail);
+            }
+            float max = mv.reduceLanes(VectorOperators.MAX);
+            if (max == Float.NEGATIVE_INFINITY) max = 0f;
+            FloatVector sv = FloatVector.zero(S);
+            for (c = 0; c < full; c += L) {
+                FloatVector e = exp(FloatVector.fromArray(S, p, ro + c).sub(max));
+                e.intoArray(p, ro + c);
+                sv = sv.add(e);
+            }
+            if (tail != null) {
+                FloatVector e = exp(FloatVector.fromArray(S, p, ro + c, tail).sub(max)).blend(0f, tail.not());
+                e.intoArray(p, ro + c, tail);
+                sv = sv.add(e);
+            }
+            // Lanes summed in a fixed order: reduceLanes adds in another order before C2 compiles it.
+            sv.intoArray(s.lanes, 0);
+            float sum = 0f;
+            for (int l = 0; l < L; l++) sum += s.lanes[l];
+            inv[i] = 1f / sum;
+        }
+
+        // Y = P·V / sum, stored straight into the output.
+        for (int c0 = 0; c0 < dv; c0 += NW) {
+            for (int r0 = 0; r0 < sq; ) {
+                int rows = sq - r0 >= MR ? MR : 1;
+                if (rows == MR) kernel4(p, r0 * skp, skp, va, c0, dvp, sk, tile);
+                else kernel1(p, r0 * skp, va, c0, dvp, sk, tile);
+                storeOutput(j.y, tile, rows, r0, c0, dv, inv, yBase);
+                r0 += rows;
+            }
+        }
+    }
+
+    private static final float LOG2E = 1.4426950408889634f;
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.428606765330187e-6f;
+    /** 1.5 x 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
+    private static final float ROUND = 12582912f;
+    /** Below this exp(x) is under the smallest normal float; such weights count as 0, as in the reference (to within 1e-38). */
+    private static final float EXP_MIN = -87f;
+
+    /**
+     * exp(x) for x <= 0 (a score minus its row's max): x = n·ln2 + r with |r| <= ln2/2, a degree-7
+     * Taylor polynomial for e^r (error about 1e-8 relative), times 2^n built in the exponent bits.
+     * Only adds, multiplies, FMAs and conversions, so it gives the same bits before and after C2
+     * compiles it (lanewise EXP does not: SVML when compiled, StrictMath-like scalar code before), and
+     * it inlines where the SVML stub is a call.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> under = x.lt(EXP_MIN);
+        FloatVector xc = x.max(EXP_MIN);
+        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector y = FloatVector.broadcast(S, 1f / 5040f);
+        y = y.fma(r, FloatVector.broadcast(S, 1f / 720f));
+        y = y.fma(r, FloatVector.broadcast(S, 1f / 120f));
+        y = y.fma(r, FloatVector.broadcast(S, 1f / 24f));
+        y = y.fma(r, FloatVector.broadcast(S, 1f / 6f));
+        y = y.fma(r, FloatVector.broadcast(S, 0.5f));
+        y = y.fma(r, FloatVector.broadcast(S, 1f));
+        y = y.fma(r, FloatVector.broadcast(S, 1f));
+        FloatVector two = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return y.mul(two).blend(0f, under);
+    }
+
+    /** Tile rows r0.. of the scores: times the scale, plus the mask (columns past sk are never read). */
+    private void storeScores(Job j, float[] tile, int rows, int r0, int c0, float[] p, int skp, long mo) {
+        MemorySegment m = j.mask;
+        int sk = j.sk;
+        for (int r = 0; r < rows; r++) {
+            int i = r0 + r;
+            long mrow = mo + (long) i * j.msq;
+            for (int v = 0; v < 2; v++) {
+                int c = c0 + v * L;
+                if (c >= sk) break;
+                FloatVector x = FloatVector.fromArray(S, tile, r * NW + v * L).mul(scale);
+                if (m != null) {
+                    if (j.msk == 0) {
+                        x = x.add(m.getAtIndex(FLOAT_LE, mrow));
+                    } else if (c + L <= sk) {
+                        x = x.add(FloatVector.fromMemorySegment(S, m, (mrow + c) * 4L, LE));
+                    } else {
+                        x = x.add(FloatVector.fromMemorySegment(S, m, (mrow + c) * 4L, LE, S.indexInRange(c, sk)));
+                    }
+                }
+                x.intoArray(p, i * skp + c);
+            }
+        }
+    }
+
+    /** Tile rows r0.. of the output, each scaled by its 1/sum; lanes past dv are not written. */
+    private static void storeOutput(MemorySegment y, float[] tile, int rows, int r0, int c0, int dv, float[] inv, long yBase) {
+        for (int r = 0; r < rows; r++) {
+            int i = r0 + r;
+            long o = (yBase + (long) i * dv) * 4L;
+            for (int v = 0; v < 2; v++) {
+                int c = c0 + v * L;
+                if (c >= dv) break;
+                FloatVector x = FloatVector.fromArray(S, tile, r * NW + v * L).mul(inv[i]);
+                if (c + L <= dv) x.intoMemorySegment(y, o + c * 4L, LE);
+                else x.intoMemorySegment(y, o + c * 4L, LE, S.indexInRange(c, dv));
+            }
+        }
+    }
+
+    /**
+     * Four rows of A (row-major from {@code ai}, stride {@code lda}) times columns c0..c0+NW of B
+     * (row-major, stride {@code ldb}) over {@code kc} steps, into {@code t} (MR x NW).
+     */
+    private static void kernel4(float[] a, int ai, int lda, float[] b, int c0, int ldb, int kc, float[] t) {
+        final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int bi = c0;
+        for (int kk = 0; kk < kc; kk++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NW);
+        c11.intoArray(t, NW + L);
+        c20.intoArray(t, 2 * NW);
+        c21.intoArray(t, 2 * NW + L);
+        c30.intoArray(t, 3 * NW);
+        c31.intoArray(t, 3 * NW + L);
+    }
+
+    /** One row: two k steps per iteration into separate accumulators to hide the FMA latency. */
+    private static void kernel1(float[] a, int ai, float[] b, int c0, int ldb, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        int bi = c0;
+        int kk = 0;
+        for (; kk + 1 < kc; kk += 2, bi += 2 * ldb) {
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
+            c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
+            c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
+            FloatVector y = FloatVector.broadcast(S, a[ai + kk + 1]);
+            c10 = y.fma(FloatVector.fromArray(S, b, bi + ldb), c10);
+            c11 = y.fma(FloatVector.fromArray(S, b, bi + ldb + L), c11);
+        }
+        if (kk < kc) {
+            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
+            c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
+            c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
+        }
+        c00.add(c10).intoArray(t, 0);
+        c01.add(c11).intoArray(t, L);
+    }
+}
