@@ -9,7 +9,6 @@ import dev.petrel.spi.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -81,9 +80,9 @@ final class VectorLayerNormKernel implements Kernel {
     static void rows(MemorySegment x, MemorySegment y, int n, float[] g, float[] bb, float epsilon, int r0, int r1) {
         final int l = S.length();
         final int full = n - n % l;
-        VectorMask<Float> tail = S.indexInRange(full, n);
         // Lanes summed in order here: reduceLanes may add in another order compiled than interpreted,
-        // and a run must give the same answer every time.
+        // and a run must give the same answer every time. The few tail elements run as scalars, which
+        // keeps this method small (C2 compiles it sooner; until then every vector operation allocates).
         final float[] lanes = new float[l];
         for (int r = r0; r < r1; r++) {
             long row = (long) r * n * 4L;
@@ -92,27 +91,28 @@ final class VectorLayerNormKernel implements Kernel {
             FloatVector vp = FloatVector.broadcast(S, x0);
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < full; j += l) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vp));
-            if (full < n) acc = acc.add(FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vp, tail));
             acc.intoArray(lanes, 0);
             double sum = 0;
             for (int q = 0; q < l; q++) sum += lanes[q];
+            for (int j = full; j < n; j++) sum += x.get(FLOAT_LE, row + j * 4L) - x0;
             double mean = x0 + sum / n;
             // The mean as hi + lo floats: x - hi is exact when x is near the mean, so deviations keep double accuracy.
             float hi = (float) mean;
+            float lo = (float) (mean - hi);
             FloatVector vm = FloatVector.broadcast(S, hi);
-            FloatVector vlo = FloatVector.broadcast(S, (float) (mean - hi));
+            FloatVector vlo = FloatVector.broadcast(S, lo);
             FloatVector sq = FloatVector.zero(S);
             for (int j = 0; j < full; j += l) {
                 FloatVector d = FloatVector.fromMemorySegment(S, x, row + j * 4L, LE).sub(vm).sub(vlo);
                 sq = d.fma(d, sq);
             }
-            if (full < n) {
-                FloatVector d = FloatVector.fromMemorySegment(S, x, row + full * 4L, LE, tail).sub(vm, tail).sub(vlo, tail);
-                sq = d.fma(d, sq);
-            }
             sq.intoArray(lanes, 0);
             double ss = 0;
             for (int q = 0; q < l; q++) ss += lanes[q];
+            for (int j = full; j < n; j++) {
+                float d = x.get(FLOAT_LE, row + j * 4L) - hi - lo;
+                ss += d * d;
+            }
             float inv = (float) (1.0 / Math.sqrt(ss / n + epsilon));
             FloatVector vi = FloatVector.broadcast(S, inv);
             for (int j = 0; j < full; j += l) {
@@ -120,10 +120,9 @@ final class VectorLayerNormKernel implements Kernel {
                 FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE).sub(vm).sub(vlo).mul(vi);
                 d.fma(FloatVector.fromArray(S, g, j), FloatVector.fromArray(S, bb, j)).intoMemorySegment(y, o, LE);
             }
-            if (full < n) {
-                long o = row + full * 4L;
-                FloatVector d = FloatVector.fromMemorySegment(S, x, o, LE, tail).sub(vm).sub(vlo).mul(vi);
-                d.fma(FloatVector.fromArray(S, g, full, tail), FloatVector.fromArray(S, bb, full, tail)).intoMemorySegment(y, o, LE, tail);
+            for (int j = full; j < n; j++) {
+                long o = row + j * 4L;
+                y.set(FLOAT_LE, o, Math.fma((x.get(FLOAT_LE, o) - hi - lo) * inv, g[j], bb[j]));
             }
         }
     }
