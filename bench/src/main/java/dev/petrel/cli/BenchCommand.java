@@ -55,6 +55,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compare", description = "Also run this engine, interleaved with Petrel: ort (ONNX Runtime Java).")
     String compare;
 
+    @Option(names = "--ort-option", description = "KEY=VALUE session configuration entry for ONNX Runtime, e.g. "
+            + "session.intra_op.allow_spinning=0 (its idle workers otherwise spin into the next Petrel run when interleaved).")
+    java.util.Map<String, String> ortOptions = new java.util.LinkedHashMap<>();
+
     @Option(names = "--report", description = "Write the latency distributions and the summary to FILE.html or FILE.png.")
     Path report;
 
@@ -126,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
         void execute() throws Exception {
             PetrelBenchEngine petrel = new PetrelBenchEngine();
             engines.add(petrel);
-            if (compare != null) engines.add(new OrtBenchEngine());
+            if (compare != null) engines.add(new OrtBenchEngine(ortOptions));
             try {
                 header();
                 List<InputSynthesizer.Input> inputs = null;

@@ -19,11 +19,17 @@ import java.util.Map;
  * so its load time is its session creation time.
  */
 final class OrtBenchEngine implements BenchEngine {
+    /** Session configuration entries passed through (e.g. session.intra_op.allow_spinning=0). */
+    private final Map<String, String> config;
     private OrtEnvironment env;
     private Path file;
     private OrtSession session;
     private final Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     private Map<String, double[]> outputs = Map.of();
+
+    OrtBenchEngine(Map<String, String> config) {
+        this.config = Map.copyOf(config);
+    }
 
     @Override
     public String name() {
@@ -48,6 +54,7 @@ final class OrtBenchEngine implements BenchEngine {
         long t0 = System.nanoTime();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
+            for (Map.Entry<String, String> e : config.entrySet()) options.addConfigEntry(e.getKey(), e.getValue());
             session = env.createSession(file.toString(), options);
         }
         return System.nanoTime() - t0;
