@@ -14,15 +14,11 @@ import java.nio.FloatBuffer;
  * into scratch once, so a run allocates nothing after the first.
  */
 final class LayerNormKernel implements Kernel {
-    private final float epsilon;
+    private final LayerNormParameters params;
     private float[] row = new float[0];
-    private float[] scale = new float[0];
-    private float[] bias = new float[0];
 
     LayerNormKernel(Node node) {
-        long axis = node.attributes().getInt("axis", -1);
-        if (axis != -1) throw new IllegalArgumentException("dev.petrel::LayerNormalization supports axis -1 only, got " + axis);
-        this.epsilon = node.attributes().getFloat("epsilon", 1e-5f);
+        this.params = new LayerNormParameters(node);
     }
 
     @Override
@@ -30,19 +26,11 @@ final class LayerNormKernel implements Kernel {
         Tensor x = ctx.requireInput(0);
         Tensor s = ctx.requireInput(1);
         Tensor b = ctx.input(2);
-        if (x.rank() == 0) throw new IllegalArgumentException("LayerNormalization input must have rank >= 1, got " + x.describe());
-        int n = x.dim(x.rank() - 1);
-        if (row.length != n) {
-            row = new float[n];
-            scale = new float[n];
-            bias = new float[n];
-        }
-        load(s, scale, n, "Scale");
-        if (b != null) {
-            load(b, bias, n, "B");
-        } else {
-            java.util.Arrays.fill(bias, 0f);
-        }
+        int n = params.load(x, s, b);
+        if (row.length != n) row = new float[n];
+        float[] scale = params.scale();
+        float[] bias = params.bias();
+        float epsilon = params.epsilon;
         Tensor y = ctx.output(0, DType.FLOAT, x.dims());
         FloatBuffer in = x.floats();
         FloatBuffer out = y.floats();
@@ -63,16 +51,6 @@ final class LayerNormKernel implements Kernel {
             }
             double inv = 1.0 / Math.sqrt(sq / n + epsilon);
             for (int j = 0; j < n; j++) out.put(base + j, (float) ((row[j] - mean) * inv * scale[j] + bias[j]));
-        }
-    }
-
-    private static void load(Tensor t, float[] dst, int n, String what) {
-        if (t.size() == n) {
-            for (int j = 0; j < n; j++) dst[j] = t.floats().get(j);
-        } else if (t.size() == 1) {
-            java.util.Arrays.fill(dst, t.floats().get(0));
-        } else {
-            throw new IllegalArgumentException("LayerNormalization " + what + " " + t.describe() + " does not match the last axis of " + n);
         }
     }
 }

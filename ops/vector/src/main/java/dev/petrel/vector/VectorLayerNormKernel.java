@@ -3,6 +3,7 @@ package dev.petrel.vector;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.fused.LayerNormParameters;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.Parallel;
@@ -25,18 +26,14 @@ final class VectorLayerNormKernel implements Kernel {
             java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final int PARALLEL_MIN_ELEMENTS = 1 << 14;
 
-    private final float epsilon;
+    private final LayerNormParameters params;
     private final Parallel.RangeBody body = this::rows;
-    private float[] scale = new float[0];
-    private float[] bias = new float[0];
     private MemorySegment xs;
     private MemorySegment ys;
     private int n;
 
     VectorLayerNormKernel(Node node) {
-        long axis = node.attributes().getInt("axis", -1);
-        if (axis != -1) throw new IllegalArgumentException("dev.petrel::LayerNormalization supports axis -1 only, got " + axis);
-        this.epsilon = node.attributes().getFloat("epsilon", 1e-5f);
+        this.params = new LayerNormParameters(node);
     }
 
     @Override
@@ -44,18 +41,7 @@ final class VectorLayerNormKernel implements Kernel {
         Tensor x = ctx.requireInput(0);
         Tensor s = ctx.requireInput(1);
         Tensor b = ctx.input(2);
-        if (x.rank() == 0) throw new IllegalArgumentException("LayerNormalization input must have rank >= 1, got " + x.describe());
-        int n = x.dim(x.rank() - 1);
-        if (scale.length != n) {
-            scale = new float[n];
-            bias = new float[n];
-        }
-        load(s, scale, n, "Scale");
-        if (b != null) {
-            load(b, bias, n, "B");
-        } else {
-            java.util.Arrays.fill(bias, 0f);
-        }
+        int n = params.load(x, s, b);
         Tensor y = ctx.output(0, DType.FLOAT, x.dims());
         int rows = n == 0 ? 0 : x.size() / n;
         if (rows == 0) return;
@@ -73,7 +59,7 @@ final class VectorLayerNormKernel implements Kernel {
     }
 
     private void rows(int r0, int r1) {
-        rows(xs, ys, n, scale, bias, epsilon, r0, r1);
+        rows(xs, ys, n, params.scale(), params.bias(), params.epsilon, r0, r1);
     }
 
     /** Normalizes rows r0..r1 (n wide) of x into y with scale g and bias bb. */
@@ -124,16 +110,6 @@ final class VectorLayerNormKernel implements Kernel {
                 long o = row + j * 4L;
                 y.set(FLOAT_LE, o, Math.fma((x.get(FLOAT_LE, o) - hi - lo) * inv, g[j], bb[j]));
             }
-        }
-    }
-
-    private static void load(Tensor t, float[] dst, int n, String what) {
-        if (t.size() == n) {
-            MemorySegment.copy(Segments.of(t), FLOAT_LE, 0, dst, 0, n);
-        } else if (t.size() == 1) {
-            java.util.Arrays.fill(dst, Segments.of(t).get(FLOAT_LE, 0));
-        } else {
-            throw new IllegalArgumentException("LayerNormalization " + what + " " + t.describe() + " does not match the last axis of " + n);
         }
     }
 }
