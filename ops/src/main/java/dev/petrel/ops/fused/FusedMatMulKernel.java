@@ -25,24 +25,10 @@ final class FusedMatMulKernel implements Kernel {
 
     FusedMatMulKernel(Node node, Kernel matMul, Kernel erf) {
         this.matMul = matMul;
-        this.transB = node.attributes().getInt("transB", 0) != 0;
-        String activation = node.attributes().getString("activation", "none");
-        switch (activation) {
-            case "none":
-                relu = false;
-                gelu = null;
-                break;
-            case "relu":
-                relu = true;
-                gelu = null;
-                break;
-            case "gelu":
-                relu = false;
-                gelu = new GeluFunction(node.attributes().getString("approximate", "none"), erf);
-                break;
-            default:
-                throw new IllegalArgumentException("FusedMatMul activation must be none, relu or gelu, got \"" + activation + "\"");
-        }
+        FusedMatMulAttributes attrs = new FusedMatMulAttributes(node);
+        this.transB = attrs.transB;
+        this.relu = attrs.activation == FusedMatMulAttributes.Activation.RELU;
+        this.gelu = attrs.activation == FusedMatMulAttributes.Activation.GELU ? new GeluFunction(attrs.approximate, erf) : null;
     }
 
     @Override
@@ -61,10 +47,8 @@ final class FusedMatMulKernel implements Kernel {
         int n = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
         int size = y.size();
         FloatBuffer out = y.floats();
+        FusedMatMulAttributes.checkBias(bias, n);
         if (bias != null) {
-            if (bias.rank() != 1 || bias.size() != n) {
-                throw new IllegalArgumentException("FusedMatMul bias must be 1-D of " + n + " elements, got " + bias.describe());
-            }
             FloatBuffer bv = bias.floats();
             if (col.length < n) col = new float[n];
             for (int j = 0; j < n; j++) col[j] = bv.get(j);

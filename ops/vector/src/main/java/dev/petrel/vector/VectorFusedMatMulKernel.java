@@ -4,6 +4,7 @@ import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Node;
+import dev.petrel.ops.fused.FusedMatMulAttributes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelSetup;
@@ -44,15 +45,14 @@ final class VectorFusedMatMulKernel implements Kernel {
     private int n;
 
     VectorFusedMatMulKernel(Node node, KernelSetup setup) {
-        this.transB = node.attributes().getInt("transB", 0) != 0;
-        String act = node.attributes().getString("activation", "none");
-        switch (act) {
-            case "none" -> activation = NONE;
-            case "relu" -> activation = RELU;
-            case "gelu" -> activation = GELU;
-            default -> throw new IllegalArgumentException("FusedMatMul activation must be none, relu or gelu, got \"" + act + "\"");
-        }
-        this.gelu = activation == GELU ? VectorGeluKernel.parse(node.attributes().getString("approximate", "none")) : -1;
+        FusedMatMulAttributes attrs = new FusedMatMulAttributes(node);
+        this.transB = attrs.transB;
+        this.activation = switch (attrs.activation) {
+            case NONE -> NONE;
+            case RELU -> RELU;
+            case GELU -> GELU;
+        };
+        this.gelu = activation == GELU ? VectorGeluKernel.parse(attrs.approximate) : -1;
         if (!transB) {
             Node mm = new Node(node.name(), "MatMul", "", 13, node.inputs().subList(0, 2), node.outputs().subList(0, 1),
                     new dev.petrel.graph.Attributes(List.of()));
@@ -89,9 +89,7 @@ final class VectorFusedMatMulKernel implements Kernel {
         }
         int cols = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
         int size = y.size();
-        if (bias != null && (bias.rank() != 1 || bias.size() != cols)) {
-            throw new IllegalArgumentException("FusedMatMul bias must be 1-D of " + cols + " elements, got " + bias.describe());
-        }
+        FusedMatMulAttributes.checkBias(bias, cols);
         if (size == 0 || (bias == null && activation == NONE)) return;
         this.ys = Segments.of(y);
         this.biasSeg = bias == null ? null : Segments.of(bias);
