@@ -1,5 +1,7 @@
 package dev.petrel.tokenizer;
 
+import dev.petrel.json.Json;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.petrel.tokenizer;
+package dev.petrel.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,7 @@
 package dev.petrel.tokenizer;
 
+import dev.petrel.json.Json;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -205,12 +207,12 @@ public final class WordPieceTokenizer {
 
     /** Reads a tokenizer.json file. */
     public static WordPieceTokenizer load(Path file) throws IOException {
-        return fromJson(Files.readString(file, StandardCharsets.UTF_8));
+        return fromJson(Json.readUtf8(file));
     }
 
     /** Reads a tokenizer.json stream (UTF-8) to its end; the caller closes it. */
     public static WordPieceTokenizer load(InputStream in) throws IOException {
-        return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        return fromJson(Json.readUtf8(in));
     }
 
     /** Reads a tokenizer.json class path resource, e.g. "/all-minilm-l6-v2-tokenizer.json". */

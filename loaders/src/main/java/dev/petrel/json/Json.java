@@ -1,4 +1,4 @@
-package dev.petrel.tokenizer;
+package dev.petrel.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader (RFC 8259), enough for tokenizer.json files. Values map to Java as:
+ * A small strict JSON reader (RFC 8259), enough for tokenizer.json, config.json and safetensors headers. Values map to Java as:
  * object to {@code Map<String, Object>} (insertion ordered), array to {@code List<Object>}, string to
  * {@link String}, number to {@link Long} when written as an integer that fits, else {@link Double},
  * true/false to {@link Boolean}, null to {@code null}.
@@ -17,6 +17,19 @@ public final class Json {
 
     private Json(String text) {
         this.text = text;
+    }
+
+    /** Reads a whole UTF-8 text file; portable to Android API 26 (no {@code Files.readString}). */
+    public static String readUtf8(java.nio.file.Path file) throws java.io.IOException {
+        return new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Reads a UTF-8 stream to its end; the caller closes it. */
+    public static String readUtf8(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] chunk = new byte[1 << 16];
+        for (int n; (n = in.read(chunk)) > 0; ) out.write(chunk, 0, n);
+        return new String(out.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Parses a complete JSON document. */
