@@ -48,7 +48,8 @@ public final class ByteLevelBpeTokenizer {
 
     private final Map<String, Integer> vocab;
     private final String[] tokens;
-    private final byte[][] tokenBytes;
+    /** The UTF-8 of the added tokens, which are written as plain text rather than in the byte alphabet; null for the others. */
+    private final byte[][] addedBytes;
     private final boolean[] special;
     private final int[] byteIds = new int[256];
     private final MergeTable merges;
@@ -65,14 +66,43 @@ public final class ByteLevelBpeTokenizer {
     private final int eosId;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private ByteLevelBpeTokenizer(Map<String, Integer> vocab, List<String[]> mergeList, List<String> mergeWhere,
+    /** The merges as read, in rank order, with where each was written (a line, or an index of model.merges). */
+    private static final class MergeList {
+        final boolean lines;
+        String[] left = new String[1024];
+        String[] right = new String[1024];
+        int[] where = new int[1024];
+        int size;
+
+        MergeList(boolean lines) {
+            this.lines = lines;
+        }
+
+        void add(String l, String r, int at) {
+            if (size == left.length) {
+                left = Arrays.copyOf(left, size * 2);
+                right = Arrays.copyOf(right, size * 2);
+                where = Arrays.copyOf(where, size * 2);
+            }
+            left[size] = l;
+            right[size] = r;
+            where[size++] = at;
+        }
+
+        String describe(int i) {
+            return lines ? "line " + where[i] : "model.merges[" + where[i] + "]";
+        }
+    }
+
+    /** Takes {@code vocab}, which it completes with the added tokens. */
+    private ByteLevelBpeTokenizer(Map<String, Integer> vocab, MergeList mergeList,
                                   String mergesName, List<AddedToken> added, boolean addPrefixSpace, boolean useRegex,
                                   boolean ignoreMerges, boolean nfc, String unkToken, String eosToken) {
         this.addPrefixSpace = addPrefixSpace;
         this.useRegex = useRegex;
         this.ignoreMerges = ignoreMerges;
         this.nfc = nfc;
-        Map<String, Integer> v = new HashMap<>(vocab);
+        Map<String, Integer> v = vocab;
         int maxId = -1;
         for (int id : v.values()) maxId = Math.max(maxId, id);
         for (AddedToken t : added) maxId = Math.max(maxId, t.id());
@@ -99,25 +129,24 @@ public final class ByteLevelBpeTokenizer {
         this.tokens = byId;
         this.special = isSpecial;
 
-        byte[][] bytes = new byte[byId.length][];
-        for (AddedToken t : added) bytes[t.id()] = Utf8.bytes(t.content());
-        for (int id = 0; id < byId.length; id++) if (bytes[id] == null && byId[id] != null) bytes[id] = byteLevelBytes(byId[id]);
-        this.tokenBytes = bytes;
+        this.addedBytes = new byte[byId.length][];
+        for (AddedToken t : added) addedBytes[t.id()] = Utf8.bytes(t.content());
 
         for (int b = 0; b < 256; b++) {
             Integer id = v.get(String.valueOf(ByteLevelAlphabet.charOf(b)));
             byteIds[b] = id == null ? -1 : id;
         }
 
-        this.merges = new MergeTable(mergeList.size());
-        for (int rank = 0; rank < mergeList.size(); rank++) {
-            String[] m = mergeList.get(rank);
-            Integer left = v.get(m[0]);
-            Integer right = v.get(m[1]);
-            Integer result = v.get(m[0] + m[1]);
-            String missing = left == null ? m[0] : right == null ? m[1] : result == null ? m[0] + m[1] : null;
+        this.merges = new MergeTable(mergeList.size);
+        for (int rank = 0; rank < mergeList.size; rank++) {
+            String a = mergeList.left[rank];
+            String b = mergeList.right[rank];
+            Integer left = v.get(a);
+            Integer right = v.get(b);
+            Integer result = v.get(a.concat(b));
+            String missing = left == null ? a : right == null ? b : result == null ? a + b : null;
             if (missing != null) {
-                throw new ModelFormatException(mergesName + " " + mergeWhere.get(rank) + ": merge '" + m[0] + " " + m[1]
+                throw new ModelFormatException(mergesName + " " + mergeList.describe(rank) + ": merge '" + a + " " + b
                         + "' needs token '" + missing + "', which is not in the vocabulary");
             }
             merges.put(left, right, rank, result);
@@ -144,26 +173,6 @@ public final class ByteLevelBpeTokenizer {
         Integer eos = eosToken == null ? null : v.get(eosToken);
         if (eos == null) eos = v.get(END_OF_TEXT);
         this.eosId = eos == null ? -1 : eos;
-    }
-
-    /** The bytes a vocabulary token stands for; characters outside the byte alphabet stand for their UTF-8 bytes. */
-    private static byte[] byteLevelBytes(String token) {
-        byte[] out = new byte[token.length()];
-        int n = 0;
-        for (int i = 0; i < token.length(); i++) {
-            int b = ByteLevelAlphabet.byteOf(token.charAt(i));
-            if (b >= 0) {
-                out[n++] = (byte) b;
-            } else {
-                int cpEnd = Character.isHighSurrogate(token.charAt(i)) && i + 1 < token.length() ? i + 2 : i + 1;
-                byte[] u = Utf8.bytes(token.substring(i, cpEnd));
-                out = Arrays.copyOf(out, out.length + u.length);
-                System.arraycopy(u, 0, out, n, u.length);
-                n += u.length;
-                i = cpEnd - 1;
-            }
-        }
-        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     // ------------------------------------------------------------------ construction
@@ -226,11 +235,14 @@ public final class ByteLevelBpeTokenizer {
 
     private static ByteLevelBpeTokenizer fromVocabAndMerges(String vocabJson, String vocabName, String mergesTxt,
                                                             String mergesName, String eosToken) {
-        Object root = parseJson(vocabJson, vocabName);
-        if (!(root instanceof Map<?, ?> map)) throw new ModelFormatException(vocabName + " must hold a JSON object of token to id");
-        Map<String, Integer> vocab = vocabOf(map, vocabName);
-        List<String[]> mergeList = new ArrayList<>();
-        List<String> where = new ArrayList<>();
+        Map<String, Integer> vocab = FlatVocabReader.read(vocabJson);
+        if (vocab == null) {
+            // Not the plain layout the fast reader expects: the full parser says what is wrong, or reads it.
+            Object root = parseJson(vocabJson, vocabName);
+            if (!(root instanceof Map<?, ?> map)) throw new ModelFormatException(vocabName + " must hold a JSON object of token to id");
+            vocab = vocabOf(map, vocabName);
+        }
+        MergeList mergeList = new MergeList(true);
         int line = 0;
         int pos = 0;
         int n = mergesTxt.length();
@@ -247,15 +259,14 @@ public final class ByteLevelBpeTokenizer {
             if (space <= 0 || space == s.length() - 1 || s.indexOf(' ', space + 1) >= 0) {
                 throw new ModelFormatException(mergesName + " line " + line + ": expected two tokens separated by one space, got '" + s + "'");
             }
-            mergeList.add(new String[] {s.substring(0, space), s.substring(space + 1)});
-            where.add("line " + line);
+            mergeList.add(s.substring(0, space), s.substring(space + 1), line);
         }
         List<AddedToken> added = new ArrayList<>();
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             String t = e.getKey();
             if (t.length() >= 4 && t.startsWith("<|") && t.endsWith("|>")) added.add(new AddedToken(t, e.getValue(), true, false, false, false));
         }
-        return new ByteLevelBpeTokenizer(vocab, mergeList, where, mergesName, added, false, true, false, false, null, eosToken);
+        return new ByteLevelBpeTokenizer(vocab, mergeList, mergesName, added, false, true, false, false, null, eosToken);
     }
 
     private static Map<String, Integer> vocabOf(Map<?, ?> map, String name) {
@@ -293,8 +304,7 @@ public final class ByteLevelBpeTokenizer {
 
         Object mergesJson = model.get("merges");
         if (!(mergesJson instanceof List<?> ml)) throw new ModelFormatException(name + " model.merges must be a list");
-        List<String[]> mergeList = new ArrayList<>(ml.size());
-        List<String> where = new ArrayList<>(ml.size());
+        MergeList mergeList = new MergeList(false);
         for (int i = 0; i < ml.size(); i++) {
             Object m = ml.get(i);
             String[] pair = null;
@@ -305,8 +315,7 @@ public final class ByteLevelBpeTokenizer {
                 pair = new String[] {a, b};
             }
             if (pair == null) throw new ModelFormatException(name + " model.merges[" + i + "]: expected \"a b\" or [\"a\", \"b\"], got " + m);
-            mergeList.add(pair);
-            where.add("model.merges[" + i + "]");
+            mergeList.add(pair[0], pair[1], i);
         }
 
         boolean nfc = false;
@@ -343,7 +352,7 @@ public final class ByteLevelBpeTokenizer {
             throw new ModelFormatException(name + " added_tokens must be a list");
         }
         String unk = model.get("unk_token") instanceof String u ? u : null;
-        return new ByteLevelBpeTokenizer(vocab, mergeList, where, name, added, addPrefixSpace, useRegex, ignoreMerges, nfc, unk, eosToken);
+        return new ByteLevelBpeTokenizer(vocab, mergeList, name, added, addPrefixSpace, useRegex, ignoreMerges, nfc, unk, eosToken);
     }
 
     @SuppressWarnings("unchecked")
@@ -625,17 +634,31 @@ public final class ByteLevelBpeTokenizer {
     /** The text of some ids; invalid UTF-8 (from a sequence cut inside a character) becomes U+FFFD. */
     public String decode(int[] ids) {
         Bytes buf = new Bytes();
-        for (int id : ids) buf.append(bytesOf(id));
+        for (int id : ids) appendBytes(id, buf);
         StringBuilder sb = new StringBuilder(buf.size);
         Utf8.decode(buf.data, 0, buf.size, sb, true);
         return sb.toString();
     }
 
-    private byte[] bytesOf(int id) {
+    /** Appends the bytes a token stands for; characters outside the byte alphabet stand for their own UTF-8. */
+    private void appendBytes(int id, Bytes buf) {
         checkId(id);
-        byte[] b = tokenBytes[id];
-        if (b == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
-        return b;
+        String token = tokens[id];
+        if (token == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
+        if (addedBytes[id] != null) {
+            buf.append(addedBytes[id]);
+            return;
+        }
+        for (int i = 0; i < token.length(); i++) {
+            int b = ByteLevelAlphabet.byteOf(token.charAt(i));
+            if (b >= 0) {
+                buf.append((byte) b);
+            } else {
+                int end = Character.isHighSurrogate(token.charAt(i)) && i + 1 < token.length() ? i + 2 : i + 1;
+                buf.append(Utf8.bytes(token.substring(i, end)));
+                i = end - 1;
+            }
+        }
     }
 
     /** A new incremental decoder, for text generated token by token. */
@@ -659,7 +682,7 @@ public final class ByteLevelBpeTokenizer {
 
         /** Adds a token; returns the characters it completes (possibly none). */
         public String append(int id) {
-            pending.append(tokenizer.bytesOf(id));
+            tokenizer.appendBytes(id, pending);
             return drain(false);
         }
 
@@ -684,6 +707,11 @@ public final class ByteLevelBpeTokenizer {
             if (size + b.length > data.length) data = Arrays.copyOf(data, Math.max(data.length * 2, size + b.length));
             System.arraycopy(b, 0, data, size, b.length);
             size += b.length;
+        }
+
+        void append(byte b) {
+            if (size == data.length) data = Arrays.copyOf(data, size * 2);
+            data[size++] = b;
         }
 
         void drop(int n) {
