@@ -200,6 +200,21 @@ class ByteLevelBpeTokenizerTest {
         int[] byteTokens = new int[ids.length];
         for (int i = 0; i < ids.length; i++) byteTokens[i] = ids[i];
         assertThat(tok.decode(byteTokens)).isEqualTo("\uFFFDx\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD");
+        // Python's bytes.decode("utf-8", "replace") and JavaScript's TextDecoder give these.
+        assertThat(utf8(0xED, 0xA0)).isEqualTo("\uFFFD\uFFFD");
+        assertThat(utf8(0xE0, 0x80)).isEqualTo("\uFFFD\uFFFD");
+        assertThat(utf8(0xF4, 0x90, 0x80, 0x80)).isEqualTo("\uFFFD\uFFFD\uFFFD\uFFFD");
+        assertThat(utf8(0xC0, 0xAF)).isEqualTo("\uFFFD\uFFFD");
+        assertThat(utf8(0xF0, 0x9F, 0x98)).isEqualTo("\uFFFD");
+        assertThat(utf8(0xE2, 0x82, 0xAC, 0xE2, 0x82)).isEqualTo("\u20AC\uFFFD");
+    }
+
+    private static String utf8(int... bytes) {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) bytes[i];
+        StringBuilder sb = new StringBuilder();
+        Utf8.decode(b, 0, b.length, sb, true);
+        return sb.toString();
     }
 
     // ------------------------------------------------------------------ malformed files
