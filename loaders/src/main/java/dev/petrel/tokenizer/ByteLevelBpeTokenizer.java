@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * GPT-2's byte-level BPE tokenizer: text to UTF-8 bytes, bytes spelled with GPT-2's printable byte
  * alphabet, words cut by GPT-2's pre-tokenization pattern, and each word merged pair by pair in the
- * order of the merges list. Produces the same ids as OpenAI's GPT-2 encoder.py and the Hugging Face
- * tokenizers for such vocabularies.
+ * order of the merges list. Produces the ids of OpenAI's GPT-2 encoder.py (the tests check the real
+ * vocabulary against fixtures from the reference JavaScript port, corrected to Python's white space).
  *
  * <pre>{@code
  * ByteLevelBpeTokenizer tok = ByteLevelBpeTokenizer.fromFolder(Path.of("gpt2"));
