@@ -72,7 +72,7 @@ final class GraphExecutor {
         this.options = options;
         this.parent = parent;
         this.parallel = parent != null ? parent.parallel
-                : options.threads() > 1 ? new WorkerPool(options.threads()) : Parallel.SEQUENTIAL;
+                : options.threads() > 1 ? Parallel.pool(options.threads()) : Parallel.SEQUENTIAL;
         int maxPlans = options.maxPlans();
         this.plans = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
@@ -381,7 +381,7 @@ final class GraphExecutor {
     }
 
     void release() {
-        if (parent == null && parallel instanceof WorkerPool) ((WorkerPool) parallel).close();
+        if (parent == null && parallel instanceof Parallel.Pool) ((Parallel.Pool) parallel).close();
         plans.clear();
         current = null;
         Arrays.fill(values, null);
