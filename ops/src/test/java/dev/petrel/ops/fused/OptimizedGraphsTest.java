@@ -233,6 +233,29 @@ class OptimizedGraphsTest {
     }
 
     @Test
+    void widensHalfPrecisionWeightsAtLoad() {
+        // Weights stored in FLOAT16 and BFLOAT16 behind Casts, as mixed-precision exports write them:
+        // folded to FLOAT constants once, so the products run on the FLOAT kernels.
+        G g = new G().input("x", 3, 8);
+        java.util.Random rnd = new java.util.Random(7);
+        byte[] half = new byte[8 * 8 * 2];
+        byte[] bf = new byte[8 * 8 * 2];
+        java.nio.ByteBuffer hb = java.nio.ByteBuffer.wrap(half).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(bf).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 64; i++) {
+            hb.putShort(i * 2, dev.petrel.spi.Float16.fromFloat((float) rnd.nextGaussian()));
+            bb.putShort(i * 2, dev.petrel.spi.Float16.floatToBfloat16((float) rnd.nextGaussian()));
+        }
+        List<Attribute> toFloat = List.of(Attribute.ofInt("to", 1));
+        String w1 = g.op("Cast", toFloat, g.constant(Tensor.wrap(DType.FLOAT16, hb, 8, 8)));
+        String w2 = g.op("Cast", toFloat, g.constant(Tensor.wrap(DType.BFLOAT16, bb, 8, 8)));
+        String y = g.op("Add", g.op("MatMul", g.op("MatMul", "x", w1), w2), g.random(8));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-6);
+        assertThat(ops(opt)).isEqualTo(Map.of("MatMul", 1, "dev.petrel::FusedMatMul", 1));
+        for (Tensor t : opt.initializers().values()) assertThat(t.dtype()).isEqualTo(DType.FLOAT);
+    }
+
+    @Test
     void fusesBertAttention() {
         int b = 2, s = 5, h = 3, d = 4;
         G g = new G().input("x", b, s, h * d).input("m", b, 1, 1, s);
