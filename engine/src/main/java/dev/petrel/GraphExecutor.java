@@ -61,6 +61,9 @@ final class GraphExecutor {
     private final int[][] seenDims;
     private Plan current;
     private int unplanned;
+    /** Nanoseconds per node, summed over runs, when profiling (top level only); null otherwise. */
+    private final long[] nodeNanos;
+    private final long[] nodeRuns;
 
     GraphExecutor(Graph graph, KernelRegistry registry, Options options, GraphExecutor parent, Model model) {
         this.model = model;
@@ -69,7 +72,7 @@ final class GraphExecutor {
         this.options = options;
         this.parent = parent;
         this.parallel = parent != null ? parent.parallel
-                : options.threads() > 1 ? new WorkerPool(options.threads()) : Parallel.SEQUENTIAL;
+                : options.threads() > 1 ? Parallel.pool(options.threads()) : Parallel.SEQUENTIAL;
         int maxPlans = options.maxPlans();
         this.plans = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
@@ -143,6 +146,8 @@ final class GraphExecutor {
         for (int i = 0; i < nodeCount; i++) dyingAt[i] = dying.get(i).stream().mapToInt(Integer::intValue).toArray();
 
         values = new Tensor[valueCount];
+        nodeNanos = parent == null && options.profile() ? new long[nodeCount] : null;
+        nodeRuns = nodeNanos == null ? null : new long[nodeCount];
         seenTypes = new DType[valueCount];
         seenDims = new int[valueCount][];
         entries = new KernelRegistry.Entry[nodeCount];
@@ -187,12 +192,12 @@ final class GraphExecutor {
                 plan = Plan.record(sig, this);
                 plans.put(sig, plan);
                 current = plan;
-                return collectOutputs();
+                return collectOutputs(true);
             }
             current = plan;
         }
         execute(plan);
-        return collectOutputs();
+        return collectOutputs(true);
     }
 
     /** Runs this executor as a subgraph: inputs by position, outer-scope values from the parent. */
@@ -203,7 +208,7 @@ final class GraphExecutor {
         int n = Math.min(inputs.length, graphInputIds.length);
         for (int i = 0; i < n; i++) values[graphInputIds[i]] = inputs[i];
         execute(null);
-        return collectOutputs();
+        return collectOutputs(false);
     }
 
     private Tensor lookup(String name) {
@@ -213,16 +218,33 @@ final class GraphExecutor {
         return null;
     }
 
-    private Tensor[] collectOutputs() {
+    /**
+     * The graph outputs, handed over. A top-level run copies each into heap storage the caller owns (the
+     * produced value lives in the session's arena, or off-heap); a subgraph run hands its produced values
+     * to the parent node's kernel as they are.
+     */
+    private Tensor[] collectOutputs(boolean toCaller) {
         Tensor[] out = new Tensor[graphOutputIds.length];
         for (int i = 0; i < out.length; i++) {
             int v = graphOutputIds[i];
             Tensor t = values[v];
             // A graph output that is an input, initializer or outer value is copied: the caller owns outputs.
             boolean produced = constants[v] == null && !isOuterOrInput(v);
-            out[i] = t == null ? null : produced ? t : t.copy();
+            out[i] = t == null ? null : produced && !toCaller ? t : t.copy();
         }
         return out;
+    }
+
+    /**
+     * Storage for values the plan does not hold (the recording run, subgraphs, shapes that changed). It
+     * is off-heap like the arena so that every tensor a kernel writes is native memory: a fast kernel that
+     * saw heap and native buffers alike gets compiled for both (the JIT's type profile of its loads then
+     * mixes them), and measured several times slower on the native memory of later runs.
+     */
+    private static Tensor offHeap(DType dtype, int[] dims) {
+        long n = (long) Tensor.checkedSize(dims) * dtype.byteSize();
+        if (n > Integer.MAX_VALUE) return Tensor.allocate(dtype, dims);
+        return Tensor.wrap(dtype, ByteBuffer.allocateDirect((int) n).order(java.nio.ByteOrder.LITTLE_ENDIAN), dims);
     }
 
     private void execute(Plan plan) {
@@ -237,6 +259,7 @@ final class GraphExecutor {
             Node node = nodes.get(i);
             ctx.node = i;
             Kernel kernel = plan != null ? plan.kernels[i] : kernelFor(i, node);
+            long t0 = nodeNanos != null ? System.nanoTime() : 0;
             try {
                 kernel.run(ctx);
             } catch (KernelException e) {
@@ -253,7 +276,35 @@ final class GraphExecutor {
                 }
             }
             for (int v : dyingAt[i]) values[v] = null;
+            if (nodeNanos != null) {
+                nodeNanos[i] += System.nanoTime() - t0;
+                nodeRuns[i]++;
+            }
         }
+    }
+
+    Map<String, long[]> profile() {
+        if (nodeNanos == null) return java.util.Collections.emptyMap();
+        Map<String, long[]> byOp = new java.util.HashMap<>();
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodeNanos.length; i++) {
+            Node n = nodes.get(i);
+            String key = n.domain().isEmpty() || n.domain().equals("ai.onnx") ? n.opType() : n.domain() + "::" + n.opType();
+            long[] acc = byOp.computeIfAbsent(key, k -> new long[2]);
+            acc[0] += nodeNanos[i];
+            acc[1] += nodeRuns[i];
+        }
+        List<Map.Entry<String, long[]>> sorted = new ArrayList<>(byOp.entrySet());
+        sorted.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : sorted) out.put(e.getKey(), e.getValue());
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    void resetProfile() {
+        if (nodeNanos == null) return;
+        Arrays.fill(nodeNanos, 0);
+        Arrays.fill(nodeRuns, 0);
     }
 
     private Kernel kernelFor(int i, Node node) {
@@ -330,7 +381,7 @@ final class GraphExecutor {
     }
 
     void release() {
-        if (parent == null && parallel instanceof WorkerPool) ((WorkerPool) parallel).close();
+        if (parent == null && parallel instanceof Parallel.Pool) ((Parallel.Pool) parallel).close();
         plans.clear();
         current = null;
         Arrays.fill(values, null);
@@ -387,8 +438,8 @@ final class GraphExecutor {
                 if (p != null && p.dtype() == dtype && p.hasDims(dims)) t = p;
             }
             if (t == null) {
-                t = Tensor.allocate(dtype, dims);
-                if (plan != null && v >= 0 && !userOwned[v]) unplanned++;
+                t = offHeap(dtype, dims);
+                if (plan != null && v >= 0) unplanned++;
             }
             if (plan == null && v >= 0) {
                 seenTypes[v] = dtype;
@@ -479,7 +530,7 @@ final class GraphExecutor {
             List<Integer> candidates = new ArrayList<>();
             for (int i = 0; i < nodeCount; i++) {
                 for (int v : ex.outIds[i]) {
-                    if (v < 0 || ex.userOwned[v]) continue;
+                    if (v < 0) continue;
                     if (ex.seenTypes[v] == null) continue;
                     long size = (long) Tensor.checkedSize(ex.seenDims[v]) * ex.seenTypes[v].byteSize();
                     if (size == 0) continue;
@@ -495,10 +546,10 @@ final class GraphExecutor {
             List<Integer> placed = new ArrayList<>();
             long total = 0;
             for (int v : candidates) {
-                int end = Math.max(ex.lastUse[v], born[v]);
+                int end = ex.userOwned[v] ? nodeCount : Math.max(ex.lastUse[v], born[v]);
                 List<long[]> busy = new ArrayList<>();
                 for (int p : placed) {
-                    int pend = Math.max(ex.lastUse[p], born[p]);
+                    int pend = ex.userOwned[p] ? nodeCount : Math.max(ex.lastUse[p], born[p]);
                     if (born[p] <= end && born[v] <= pend) busy.add(new long[] {offset[p], offset[p] + bytes[p]});
                 }
                 busy.sort((a, b) -> Long.compare(a[0], b[0]));

@@ -10,6 +10,7 @@ package dev.petrel;
 public final class Options {
     private int threads = Runtime.getRuntime().availableProcessors();
     private int maxPlans = 16;
+    private boolean profile;
 
     /**
      * Threads a kernel may use inside one operator (default: the available processors). With 1 the
@@ -39,7 +40,20 @@ public final class Options {
         return maxPlans;
     }
 
+    /**
+     * Times every node of the top-level graph in each run (one {@code System.nanoTime} pair per node),
+     * summed in {@link Session#profile()}. Off by default.
+     */
+    public Options profile(boolean on) {
+        this.profile = on;
+        return this;
+    }
+
+    public boolean profile() {
+        return profile;
+    }
+
     Options copy() {
-        return new Options().threads(threads).maxPlans(maxPlans);
+        return new Options().threads(threads).maxPlans(maxPlans).profile(profile);
     }
 }

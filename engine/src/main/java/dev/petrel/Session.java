@@ -53,6 +53,21 @@ public final class Session implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Time spent per operator type since the session was created (or last {@link #resetProfile()}),
+     * most expensive first, as {@code opType -> {nanoseconds, node runs}}; empty unless the session
+     * was created with {@link Options#profile(boolean)}. Fused operators appear under their
+     * {@code domain::opType}.
+     */
+    public Map<String, long[]> profile() {
+        return executor.profile();
+    }
+
+    /** Zeroes the profile (e.g. after warm-up runs). */
+    public void resetProfile() {
+        executor.resetProfile();
+    }
+
     /** Bytes of activation memory planned for the most recent input shapes (0 before the first run). */
     public long plannedBytes() {
         return executor.plannedBytes();

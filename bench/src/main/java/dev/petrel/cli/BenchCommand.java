@@ -59,6 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "session.intra_op.allow_spinning=0 (its idle workers otherwise spin into the next Petrel run when interleaved).")
     java.util.Map<String, String> ortOptions = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--profile", description = "Time every Petrel node during the timed runs and print the time per operator type.")
+    boolean profile;
+
     @Option(names = "--report", description = "Write the latency distributions and the summary to FILE.html or FILE.png.")
     Path report;
 
@@ -128,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         void execute() throws Exception {
-            PetrelBenchEngine petrel = new PetrelBenchEngine();
+            PetrelBenchEngine petrel = new PetrelBenchEngine(profile);
             engines.add(petrel);
             if (compare != null) engines.add(new OrtBenchEngine(ortOptions));
             try {
@@ -154,7 +157,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 if (engines.size() > 1) checkAgreement();
                 loop("warm-up", warmup, false);
+                petrel.resetProfile();
                 loop("timed  ", iterations, true);
+                if (profile) printProfile(petrel.profile());
                 summarize(petrel);
             } finally {
                 for (BenchEngine e : engines) e.close();
@@ -167,6 +172,17 @@ public final class BenchCommand implements Callable<Integer> {
                     warmup, iterations, engines.size() > 1 ? ", engines interleaved run by run" : "");
             out.printf(Locale.ROOT, "java    %s %s on %d cores%n", System.getProperty("java.vm.name"),
                     Runtime.version(), Runtime.getRuntime().availableProcessors());
+        }
+
+        void printProfile(Map<String, long[]> byOp) {
+            long total = 0;
+            for (long[] v : byOp.values()) total += v[0];
+            out.printf(Locale.ROOT, "profile (Petrel, per timed run)%n  %-32s %10s %7s %6s%n", "operator", "ms", "share", "nodes");
+            for (Map.Entry<String, long[]> e : byOp.entrySet()) {
+                long[] v = e.getValue();
+                out.printf(Locale.ROOT, "  %-32s %10.3f %6.1f%% %6d%n", e.getKey(), v[0] / 1e6 / iterations,
+                        total == 0 ? 0 : 100.0 * v[0] / total, v[1] / Math.max(1, iterations));
+            }
         }
 
         void checkAgreement() {

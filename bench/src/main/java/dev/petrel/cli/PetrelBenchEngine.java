@@ -15,6 +15,11 @@ final class PetrelBenchEngine implements BenchEngine {
     private Session session;
     private Map<String, Tensor> inputs;
     private Map<String, double[]> outputs = Map.of();
+    private final boolean profile;
+
+    PetrelBenchEngine(boolean profile) {
+        this.profile = profile;
+    }
 
     @Override
     public String name() {
@@ -43,7 +48,7 @@ final class PetrelBenchEngine implements BenchEngine {
     @Override
     public long createSession(int threads) {
         long t0 = System.nanoTime();
-        session = model.newSession(new Options().threads(threads));
+        session = model.newSession(new Options().threads(threads).profile(profile));
         return System.nanoTime() - t0;
     }
 
@@ -68,6 +73,15 @@ final class PetrelBenchEngine implements BenchEngine {
     @Override
     public Map<String, double[]> outputs() {
         return outputs;
+    }
+
+    /** Time per operator type since {@link #resetProfile} (empty unless profiling). */
+    Map<String, long[]> profile() {
+        return session == null ? Map.of() : session.profile();
+    }
+
+    void resetProfile() {
+        if (session != null) session.resetProfile();
     }
 
     /** Bytes of the activation arena planned for the benchmark's input shapes. */

@@ -120,6 +120,41 @@ final class AttentionFusion implements Pass {
         if (newTranspose != null) g.insertBefore(attention, newTranspose);
         removed.remove(pv);
         g.removeAll(removed);
+        absorbHeadTransposes(g, attention);
         return true;
+    }
+
+    private static final long[] SWAP_HEADS = {0, 2, 1, 3};
+
+    /**
+     * Multi-head exports split the projections with Reshape to [B, S, H, D] and Transpose to
+     * [B, H, S, D] (Q, K, V), and merge the result back with Transpose to [B, S, H, D]: four copies per
+     * layer. When Q, K and V each come from such a Transpose read only by this attention, and its output
+     * only feeds such a Transpose, the attention reads and writes [B, S, H, D] itself
+     * ({@code sequence_major=1}) and the four Transposes go.
+     */
+    private static void absorbHeadTransposes(GraphEdit g, Node attention) {
+        if (attention.attributes().getInt("k_transposed", 0) != 0) return;
+        List<Node> inputs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Node t = g.producer(attention.input(i));
+            if (!isHeadSwap(t) || !g.onlyFeeds(out(t), attention) || inputs.contains(t)) return;
+            inputs.add(t);
+        }
+        Node after = single(g, out(attention));
+        if (!isHeadSwap(after) || g.isPinned(out(attention))) return;
+        List<String> ins = new ArrayList<>(attention.inputs());
+        for (int i = 0; i < 3; i++) ins.set(i, inputs.get(i).input(0));
+        List<Attribute> attrs = new ArrayList<>(attention.attributes().all());
+        attrs.add(Attribute.ofInt("sequence_major", 1));
+        Node merged = g.petrelNode(attention.name(), OP, ins, List.of(out(after)), attrs);
+        g.replace(attention, merged);
+        Set<Node> gone = new LinkedHashSet<>(inputs);
+        gone.add(after);
+        g.removeAll(gone);
+    }
+
+    private static boolean isHeadSwap(Node n) {
+        return is(n, "Transpose") && n.outputs().size() == 1 && java.util.Arrays.equals(n.attributes().getInts("perm"), SWAP_HEADS);
     }
 }

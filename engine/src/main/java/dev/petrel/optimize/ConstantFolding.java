@@ -101,12 +101,23 @@ final class ConstantFolding implements Pass {
                 }
                 Object t = result.get(o);
                 if (!(t instanceof Tensor)) return null;
-                outs.add((Tensor) t);
+                outs.add(offHeap((Tensor) t));
             }
             return outs;
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** A folded value kept off-heap, like the mapped initializers beside it, for the kernels that read it. */
+    private static Tensor offHeap(Tensor t) {
+        int n = t.size() * t.dtype().byteSize();
+        java.nio.ByteBuffer src = t.bytes().duplicate();
+        ((java.nio.Buffer) src).position(0);
+        ((java.nio.Buffer) src).limit(n);
+        java.nio.ByteBuffer dst = java.nio.ByteBuffer.allocateDirect(n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        dst.put(src);
+        return Tensor.wrap(t.dtype(), dst, t.dims());
     }
 
     /** For operators that make large outputs from small inputs: true when the output fits {@code cap}. */

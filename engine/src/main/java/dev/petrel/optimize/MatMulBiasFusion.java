@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Fuses {@code Add(MatMul(A, W), bias)}, W a 2-D FLOAT constant [K, N] and bias a 1-D FLOAT constant of
  * N elements, into {@code dev.petrel::FusedMatMul(A, W, bias)}; a Relu or {@code dev.petrel::Gelu} that
- * alone reads the sum becomes its {@code activation} attribute (run after {@link GeluFusion}).
+ * alone reads the sum becomes its {@code activation} attribute (run after {@link GeluFusion}), and an Add
+ * that alone reads the result (a residual connection) becomes its fourth input.
  */
 final class MatMulBiasFusion implements Pass {
     static final String OP = "FusedMatMul";
@@ -55,10 +56,21 @@ final class MatMulBiasFusion implements Pass {
             attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
             last = act;
         }
-        Node fused = g.petrelNode(last.name(), OP, List.of(mm.input(0), mm.input(1), bias), List.of(out(last)), attrs);
-        g.replace(last, fused);
+        List<String> ins = new ArrayList<>(List.of(mm.input(0), mm.input(1), bias));
+        Node residual = single(g, out(last));
+        String skip = is(residual, "Add") && residual.outputs().size() == 1 ? other(residual, out(last)) : null;
+        if (skip != null && !skip.equals(out(last))) {
+            // The residual connection after a projection: added in the same epilogue pass.
+            ins.add(skip);
+        } else {
+            residual = null;
+        }
+        Node end = residual != null ? residual : last;
+        Node fused = g.petrelNode(end.name(), OP, ins, List.of(out(end)), attrs);
+        g.replace(end, fused);
         g.remove(mm);
         if (last != add) g.remove(add);
+        if (end != last) g.remove(last);
         return true;
     }
 }

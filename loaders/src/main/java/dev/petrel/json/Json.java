@@ -13,10 +13,12 @@ import java.util.Map;
  */
 public final class Json {
     private final String text;
+    private final boolean uniqueKeys;
     private int pos;
 
-    private Json(String text) {
+    private Json(String text, boolean uniqueKeys) {
         this.text = text;
+        this.uniqueKeys = uniqueKeys;
     }
 
     /** Reads a whole UTF-8 text file; portable to Android API 26 (no {@code Files.readString}). */
@@ -32,9 +34,17 @@ public final class Json {
         return new String(out.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** Parses a complete JSON document. */
+    /** Parses a complete JSON document; of keys repeated in one object, the last wins. */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, false);
+    }
+
+    /**
+     * Parses a complete JSON document; with {@code uniqueKeys}, a key repeated within one object is an
+     * error (formats such as safetensors forbid duplicates, so that two readers cannot see different data).
+     */
+    public static Object parse(String text, boolean uniqueKeys) {
+        Json p = new Json(text, uniqueKeys);
         p.skipWhitespace();
         Object v = p.value();
         p.skipWhitespace();
@@ -69,7 +79,9 @@ public final class Json {
         while (true) {
             skipWhitespace();
             if (peek() != '"') throw error("expected a string key");
+            int keyAt = pos;
             String key = string();
+            if (uniqueKeys && m.containsKey(key)) throw error("duplicate key \"" + key + "\"", keyAt);
             skipWhitespace();
             expect(':');
             skipWhitespace();

@@ -52,6 +52,14 @@ class JsonTest {
         assertThatThrownBy(() -> Json.parse("")).hasMessageContaining("end of input");
     }
 
+    @Test
+    void duplicateKeysAreRejectedOnlyOnRequest() {
+        assertThat(Json.parse("{\"a\": 1, \"a\": 2}")).isEqualTo(Map.of("a", 2L));
+        assertThat(Json.parse("{\"a\": {\"b\": 1}, \"b\": 2}", true)).isEqualTo(Map.of("a", Map.of("b", 1L), "b", 2L));
+        assertThatThrownBy(() -> Json.parse("{\"a\": {\"b\": 1, \"b\": 2}}", true))
+                .hasMessage("invalid JSON at line 1, column 16: duplicate key \"b\"");
+    }
+
     @Property(tries = 300)
     void escapedStringsRoundTrip(@ForAll String s) {
         StringBuilder sb = new StringBuilder("\"");

@@ -2,30 +2,29 @@ package dev.petrel.ops.fused;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
-import dev.petrel.UnsupportedFeatureException;
 import dev.petrel.graph.Node;
-import dev.petrel.ops.Broadcast;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * {@code dev.petrel::Attention(Q, K, V[, mask])}, FLOAT: {@code softmax(Q·Kᵀ·scale + mask)·V} over the
- * last two axes, Q [..., Sq, D], K [..., Sk, D] (or Kᵀ [..., D, Sk] with {@code k_transposed=1}),
- * V [..., Sk, Dv]; the leading axes broadcast as MatMul's do, and the additive mask must broadcast to
- * the scores [..., Sq, Sk]. Each (batch, head) pair is copied into float arrays once and done in one pass
+ * {@code dev.petrel::Attention(Q, K, V[, mask])}, FLOAT: {@code softmax(Q·Kᵀ·scale + mask)·V} per
+ * (batch, head) pair, in the layouts {@link AttentionGeometry} describes (which also checks the shapes). Each (batch, head) pair is copied into float arrays once and done in one pass
  * per query row: scores, max-subtracted softmax, weighted sum of V.
  */
 final class AttentionKernel implements Kernel {
     private final float scale;
     private final boolean kTransposed;
+    private final boolean sequenceMajor;
+    private AttentionGeometry geometry;
     private Head head;
 
     AttentionKernel(Node node) {
         this.scale = node.attributes().getFloat("scale", Float.NaN);
         if (Float.isNaN(scale)) throw new IllegalArgumentException("Attention needs the FLOAT attribute scale");
-        this.kTransposed = node.attributes().getInt("k_transposed", 0) != 0;
+        this.kTransposed = AttentionGeometry.kTransposed(node);
+        this.sequenceMajor = AttentionGeometry.sequenceMajor(node);
     }
 
     @Override
@@ -34,56 +33,19 @@ final class AttentionKernel implements Kernel {
         Tensor k = ctx.requireInput(1);
         Tensor v = ctx.requireInput(2);
         Tensor mask = ctx.input(3);
-        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2) {
-            throw new UnsupportedFeatureException("Attention needs Q, K, V of rank >= 2, got " + q.describe() + ", "
-                    + k.describe() + ", " + v.describe());
-        }
-        int[] qd = q.dims();
-        int[] kd = k.dims();
-        int[] vd = v.dims();
-        int sq = qd[qd.length - 2];
-        int d = qd[qd.length - 1];
-        int sk = kTransposed ? kd[kd.length - 1] : kd[kd.length - 2];
-        int kdim = kTransposed ? kd[kd.length - 2] : kd[kd.length - 1];
-        int dv = vd[vd.length - 1];
-        if (kdim != d || vd[vd.length - 2] != sk) {
-            throw new IllegalArgumentException("Attention shapes do not agree: Q " + q.describe() + ", K " + k.describe()
-                    + (kTransposed ? " (transposed)" : "") + ", V " + v.describe());
-        }
-        int[] qb = Arrays.copyOf(qd, qd.length - 2);
-        int[] kb = Arrays.copyOf(kd, kd.length - 2);
-        int[] vb = Arrays.copyOf(vd, vd.length - 2);
-        int[] batch = Broadcast.shape(qb, kb, vb);
-        int[] scoreDims = Arrays.copyOf(batch, batch.length + 2);
-        scoreDims[batch.length] = sq;
-        scoreDims[batch.length + 1] = sk;
-        int[] ms = null;
-        if (mask != null) {
-            if (mask.dtype() != DType.FLOAT) throw new IllegalArgumentException("Attention mask must be FLOAT, got " + mask.describe());
-            if (mask.rank() > scoreDims.length || !Arrays.equals(Broadcast.shape(scoreDims, mask.dims()), scoreDims)) {
-                throw new UnsupportedFeatureException("Attention mask " + mask.describe() + " does not broadcast to the scores "
-                        + Arrays.toString(scoreDims));
-            }
-            ms = Broadcast.strides(mask.dims(), scoreDims);
-        }
-        int[] outDims = Arrays.copyOf(batch, batch.length + 2);
-        outDims[batch.length] = sq;
-        outDims[batch.length + 1] = dv;
-        Tensor y = ctx.output(0, DType.FLOAT, outDims);
-        int batches = 1;
-        for (int b : batch) batches *= b;
-        int[] qs = Broadcast.strides(qb, batch);
-        int[] ks = Broadcast.strides(kb, batch);
-        int[] vs = Broadcast.strides(vb, batch);
-        int[] msf = ms;
+        AttentionGeometry g = geometry;
+        if (g == null || !g.fits(q, k, v, mask)) geometry = g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor);
+        Tensor y = ctx.output(0, DType.FLOAT, g.outDims);
+        int sq = g.sq, sk = g.sk, d = g.d, dv = g.dv;
         boolean sequential = ctx.parallel().threads() == 1;
         if (sequential && (head == null || !head.fits(sq, sk, d, dv))) head = new Head(sq, sk, d, dv);
         Head reused = head;
-        ctx.parallel().forRange(batches, (from, to) -> {
+        AttentionGeometry geo = g;
+        ctx.parallel().forRange(g.pairs, (from, to) -> {
             // One thread reuses the kernel's scratch; workers each take their own.
             Head h = sequential ? reused : new Head(sq, sk, d, dv);
             for (int t = from; t < to; t++) {
-                h.run(t, batch, q, qs, k, ks, v, vs, mask, msf, y);
+                h.run(t, geo, q, k, v, mask, y);
             }
         });
     }
@@ -109,35 +71,19 @@ final class AttentionKernel implements Kernel {
             return this.sq == sq && this.sk == sk && this.d == d && this.dv == dv;
         }
 
-        void run(int t, int[] batch, Tensor q, int[] qs, Tensor k, int[] ks, Tensor v, int[] vs, Tensor mask, int[] ms, Tensor y) {
-            int qo = 0, ko = 0, vo = 0, mo = 0;
-            int rest = t;
-            for (int i = batch.length - 1; i >= 0; i--) {
-                int idx = rest % batch[i];
-                rest /= batch[i];
-                qo += idx * qs[i];
-                ko += idx * ks[i];
-                vo += idx * vs[i];
-                if (ms != null) mo += idx * ms[i];
-            }
+        void run(int t, AttentionGeometry g, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor y) {
             FloatBuffer qf = q.floats();
             FloatBuffer kf = k.floats();
             FloatBuffer vf = v.floats();
-            int qBase = qo * sq * d;
-            for (int i = 0; i < sq * d; i++) qa[i] = qf.get(qBase + i);
-            int kBase = ko * sk * d;
-            if (kTransposed) {
-                for (int dd = 0; dd < d; dd++) for (int j = 0; j < sk; j++) ka[j * d + dd] = kf.get(kBase + dd * sk + j);
-            } else {
-                for (int i = 0; i < sk * d; i++) ka[i] = kf.get(kBase + i);
-            }
-            int vBase = vo * sk * dv;
-            for (int i = 0; i < sk * dv; i++) va[i] = vf.get(vBase + i);
+            int qBase = (int) g.qBase(t), kBase = (int) g.kBase(t), vBase = (int) g.vBase(t), mo = (int) g.maskBase(t);
+            for (int i = 0; i < sq; i++) for (int dd = 0; dd < d; dd++) qa[i * d + dd] = qf.get(qBase + i * g.qRow + dd);
+            for (int j = 0; j < sk; j++) for (int dd = 0; dd < d; dd++) ka[j * d + dd] = kf.get(kBase + j * g.kRow + dd * g.kCol);
+            for (int j = 0; j < sk; j++) for (int c = 0; c < dv; c++) va[j * dv + c] = vf.get(vBase + j * g.vRow + c);
             FloatBuffer mf = mask == null ? null : mask.floats();
-            int msq = ms == null ? 0 : ms[batch.length];
-            int msk = ms == null ? 0 : ms[batch.length + 1];
+            int msq = g.maskRow;
+            int msk = g.maskCol;
             FloatBuffer yf = y.floats();
-            int yBase = t * sq * dv;
+            int yBase = (int) g.yBase(t);
             for (int i = 0; i < sq; i++) {
                 float max = Float.NEGATIVE_INFINITY;
                 int qr = i * d;
@@ -164,7 +110,7 @@ final class AttentionKernel implements Kernel {
                     int vr = j * dv;
                     for (int c = 0; c < dv; c++) acc[c] += p * va[vr + c];
                 }
-                for (int c = 0; c < dv; c++) yf.put(yBase + i * dv + c, acc[c]);
+                for (int c = 0; c < dv; c++) yf.put(yBase + i * g.yRow + c, acc[c]);
             }
         }
     }

@@ -9,8 +9,8 @@ import dev.petrel.spi.KernelContext;
 import java.nio.FloatBuffer;
 
 /**
- * {@code dev.petrel::FusedMatMul(A, B[, bias])}, FLOAT: {@code act(A·B + bias)} with MatMul's numpy
- * semantics, bias a 1-D vector over the last output axis, {@code activation} "none", "relu" or "gelu"
+ * {@code dev.petrel::FusedMatMul(A, B[, bias[, residual]])}, FLOAT: {@code act(A·B + bias) + residual}
+ * with MatMul's numpy semantics (the residual broadcasting as Add's), bias a 1-D vector over the last output axis, {@code activation} "none", "relu" or "gelu"
  * (with {@code approximate} as Gelu's). With {@code transB=1} B is a 2-D [N, K] matrix used transposed.
  * The product runs on the registered MatMul kernel (the fastest backend's), bias and activation in place.
  */
@@ -20,6 +20,7 @@ final class FusedMatMulKernel implements Kernel {
     private final boolean relu;
     private final GeluFunction gelu;
     private SubContext sub;
+    private SubContext apart;
     private float[] row = new float[0];
     private float[] col = new float[0];
 
@@ -36,13 +37,21 @@ final class FusedMatMulKernel implements Kernel {
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
         Tensor bias = ctx.input(2);
+        Tensor residual = ctx.input(3);
+        boolean inPlace = FusedMatMulAttributes.residualInPlace(residual, FusedMatMulAttributes.productDims(a, b, transB));
+        // A residual of another shape: the product goes to scratch, then broadcasts with it into the output.
+        KernelContext target = ctx;
+        if (!inPlace) {
+            if (apart == null) apart = new SubContext(ctx, false);
+            target = apart;
+        }
         Tensor y;
         if (transB) {
-            y = multiplyTransposed(ctx, a, b);
+            y = multiplyTransposed(target, a, b);
         } else {
-            if (sub == null) sub = new SubContext(ctx, true);
-            matMul.run(sub.inputs(a, b));
-            y = sub.result();
+            SubContext s = inPlace ? (sub == null ? sub = new SubContext(ctx, true) : sub) : apart;
+            matMul.run(s.inputs(a, b));
+            y = s.result();
         }
         int n = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
         int size = y.size();
@@ -60,6 +69,15 @@ final class FusedMatMulKernel implements Kernel {
             for (int i = 0; i < size; i++) if (!(out.get(i) >= 0f) && !Float.isNaN(out.get(i))) out.put(i, 0f);
         } else if (gelu != null) {
             gelu.apply(ctx, out, out, size);
+        }
+        if (residual == null) return;
+        if (residual.dtype() != DType.FLOAT) throw new IllegalArgumentException("FusedMatMul residual must be FLOAT, got " + residual.describe());
+        if (inPlace) {
+            FloatBuffer rv = residual.floats();
+            for (int i = 0; i < size; i++) out.put(i, out.get(i) + rv.get(i));
+        } else {
+            Tensor sum = ctx.output(0, DType.FLOAT, dev.petrel.ops.Broadcast.shape(y.dims(), residual.dims()));
+            FusedMatMulAttributes.addBroadcast(y, residual, sum);
         }
     }
 

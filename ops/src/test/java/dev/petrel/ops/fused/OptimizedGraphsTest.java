@@ -221,6 +221,18 @@ class OptimizedGraphsTest {
     }
 
     @Test
+    void fusesTheResidualAddAfterAProjection() {
+        G g = new G().input("x", 2, 3, 4);
+        String h = g.op("Add", g.op("MatMul", "x", g.random(4, 4)), g.random(4));
+        String y = g.op("Add", "x", h);
+        // A residual that broadcasts into the product ([4] into [2, 3, 4]) is fused too.
+        String z = g.op("Add", g.op("Add", g.op("MatMul", y, g.random(4, 4)), g.random(4)), g.random(4));
+        Graph opt = optimizeAndCompare(g, g.output(z), 1e-5);
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::FusedMatMul", 2));
+        assertThat(opt.nodes().get(0).inputs()).hasSize(4).contains("x");
+    }
+
+    @Test
     void fusesBertAttention() {
         int b = 2, s = 5, h = 3, d = 4;
         G g = new G().input("x", b, s, h * d).input("m", b, 1, 1, s);
@@ -235,8 +247,31 @@ class OptimizedGraphsTest {
         String y = g.op("Transpose", toHeads, g.op("MatMul", p, v));
         Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
         assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).doesNotContainKey("Softmax").doesNotContainKey("Div");
-        // K's [0,2,3,1] transpose became [0,2,1,3].
-        assertThat(ops(opt)).containsEntry("Transpose", 4);
+        // The head transposes of Q, K, V and the output are absorbed: the attention reads and writes [B, S, H, D].
+        assertThat(ops(opt)).doesNotContainKey("Transpose");
+        assertThat(attention(opt).attributes().getInt("sequence_major", 0)).isEqualTo(1);
+    }
+
+    @Test
+    void keepsHeadTransposesWhenTheOutputStaysHeadMajor() {
+        int b = 1, s = 7, h = 2, d = 3;
+        G g = new G().input("x", b, s, h * d);
+        List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
+        String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
+        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
+                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), g.op("Mul", g.op("MatMul", q, kt), g.scalar(0.5f)));
+        // The [B, H, S, D] result is used as it is (summed over heads), so the layout cannot change.
+        String y = g.op("ReduceSum", List.of(Attribute.ofInt("keepdims", 0)), g.op("MatMul", p, v), g.constant(Tensor.of(new long[] {1}, 1)));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
+        assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).containsEntry("Transpose", 3);
+        assertThat(attention(opt).attributes().getInt("sequence_major", 0)).isEqualTo(0);
+    }
+
+    private static Node attention(Graph g) {
+        return g.nodes().stream().filter(n -> n.opType().equals("Attention")).findFirst().orElseThrow();
     }
 
     @Test

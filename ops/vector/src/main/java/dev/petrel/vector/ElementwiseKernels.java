@@ -68,7 +68,7 @@ final class ElementwiseKernels {
             VectorErf.map(VectorErf.GELU, x, 0, (round & 1) == 0 ? b : null, x, 0, n);
             VectorErf.map(VectorErf.ERF, x, 0, null, x, 0, n);
             VectorErf.map(VectorErf.GELU_TANH, x, 0, (round & 1) == 0 ? b : null, x, 0, n);
-            VectorFusedMatMulKernel.biasRelu(x, b, 64, 0, n / 64, (round & 1) == 0);
+            VectorFusedMatMulKernel.biasRelu(x, b, (round & 2) == 0 ? b : null, 64, 0, n / 64, (round & 1) == 0);
             VectorLayerNormKernel.rows(x, x, 64, g, g, 1e-5f, 0, n / 64);
             VectorBinaryKernel.loop(round & 3, x, b, x, n, (round & 4) == 0 ? n : 64, (round & 8) == 0, (round & 16) == 0);
         }

@@ -3,7 +3,7 @@ package dev.petrel.vector;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
-import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.fused.AttentionGeometry;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelSetup;
@@ -50,22 +50,19 @@ final class VectorAttentionKernel implements Kernel {
     /** Below this many multiply-adds in all a run stays on the calling thread: a hand-off costs more. */
     private static final long PARALLEL_MIN = 1L << 15;
 
-    private final Node node;
-    private final KernelSetup setup;
     private final float scale;
     private final boolean kTransposed;
+    private final boolean sequenceMajor;
     private Scratch[] scratch = new Scratch[0];
-    private Kernel portable;
     /** The run's operands, read by {@link #body}; reused so that a run allocates nothing. */
     private final Job job = new Job();
     private final Parallel.RangeBody body = this::runChunk;
 
     VectorAttentionKernel(Node node, KernelSetup setup) {
-        this.node = node;
-        this.setup = setup;
         this.scale = node.attributes().getFloat("scale", Float.NaN);
         if (Float.isNaN(scale)) throw new IllegalArgumentException("Attention needs the FLOAT attribute scale");
-        this.kTransposed = node.attributes().getInt("k_transposed", 0) != 0;
+        this.kTransposed = AttentionGeometry.kTransposed(node);
+        this.sequenceMajor = AttentionGeometry.sequenceMajor(node);
     }
 
     @Override
@@ -75,40 +72,21 @@ final class VectorAttentionKernel implements Kernel {
         Tensor k = ctx.requireInput(1);
         Tensor v = ctx.requireInput(2);
         Tensor mask = ctx.input(3);
-        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || (mask != null && mask.dtype() != DType.FLOAT)) {
-            // The reference reports these cases precisely.
-            fallback(ctx);
-            return;
-        }
-        int[] qd = q.dims();
-        int[] kd = k.dims();
-        int[] vd = v.dims();
-        int sq = qd[qd.length - 2];
-        int d = qd[qd.length - 1];
-        int sk = kTransposed ? kd[kd.length - 1] : kd[kd.length - 2];
-        int kdim = kTransposed ? kd[kd.length - 2] : kd[kd.length - 1];
-        int dv = vd[vd.length - 1];
-        if (kdim != d || vd[vd.length - 2] != sk) {
-            throw new IllegalArgumentException("Attention shapes do not agree: Q " + q.describe() + ", K " + k.describe()
-                    + (kTransposed ? " (transposed)" : "") + ", V " + v.describe());
-        }
         Job j = job;
-        if (!Arrays.equals(j.qd, qd) || !Arrays.equals(j.kd, kd) || !Arrays.equals(j.vd, vd)
-                || !Arrays.equals(j.maskDims, mask == null ? null : mask.dims())) {
-            if (!j.plan(qd, kd, vd, mask == null ? null : mask.dims(), sq, d, sk, dv)) {
-                fallback(ctx);
-                return;
-            }
+        if (j.g == null || !j.g.fits(q, k, v, mask)) {
+            j.g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor);
         }
-        Tensor y = ctx.output(0, DType.FLOAT, j.outDims);
-        if (j.batches == 0 || sq == 0 || dv == 0) return;
+        AttentionGeometry g = j.g;
+        int sq = g.sq, d = g.d, sk = g.sk, dv = g.dv;
+        Tensor y = ctx.output(0, DType.FLOAT, g.outDims);
+        if (g.pairs == 0 || sq == 0 || dv == 0) return;
         j.q = Segments.of(q);
         j.k = Segments.of(k);
         j.v = Segments.of(v);
         j.mask = mask == null ? null : Segments.of(mask);
         j.y = Segments.of(y);
-        long work = (long) j.batches * sq * sk * (d + dv);
-        int threads = work < PARALLEL_MIN ? 1 : Math.min(ctx.parallel().threads(), j.batches);
+        long work = (long) g.pairs * sq * sk * (d + dv);
+        int threads = work < PARALLEL_MIN ? 1 : Math.min(ctx.parallel().threads(), g.pairs);
         if (scratch.length < threads) {
             Scratch[] s = Arrays.copyOf(scratch, threads);
             for (int i = scratch.length; i < threads; i++) s[i] = new Scratch();
@@ -127,54 +105,11 @@ final class VectorAttentionKernel implements Kernel {
         }
     }
 
-    private void fallback(KernelContext ctx) {
-        if (portable == null) portable = Segments.portableKernel(node, setup, DType.FLOAT, DType.FLOAT, DType.FLOAT);
-        portable.run(ctx);
-    }
-
-    /** Shapes and strides of one input signature, planned once; the segments of the current run. */
+    /** The run's operands and their geometry (kept while the shapes stay the same). */
     private static final class Job {
-        int[] qd, kd, vd, maskDims;
-        int[] batch, outDims, qs, ks, vs, ms;
-        int batches, sq, d, sk, dv, msq, msk, parts;
+        AttentionGeometry g;
+        int parts;
         MemorySegment q, k, v, mask, y;
-
-        boolean plan(int[] qd, int[] kd, int[] vd, int[] maskDims, int sq, int d, int sk, int dv) {
-            int[] qb = Arrays.copyOf(qd, qd.length - 2);
-            int[] kb = Arrays.copyOf(kd, kd.length - 2);
-            int[] vb = Arrays.copyOf(vd, vd.length - 2);
-            int[] batch = Broadcast.shape(qb, kb, vb);
-            int[] scoreDims = Arrays.copyOf(batch, batch.length + 2);
-            scoreDims[batch.length] = sq;
-            scoreDims[batch.length + 1] = sk;
-            int[] ms = null;
-            if (maskDims != null) {
-                if (maskDims.length > scoreDims.length || !Arrays.equals(Broadcast.shape(scoreDims, maskDims), scoreDims)) {
-                    return false;
-                }
-                ms = Broadcast.strides(maskDims, scoreDims);
-            }
-            this.qd = qd.clone();
-            this.kd = kd.clone();
-            this.vd = vd.clone();
-            this.maskDims = maskDims == null ? null : maskDims.clone();
-            this.batch = batch;
-            this.outDims = Arrays.copyOf(batch, batch.length + 2);
-            outDims[batch.length] = sq;
-            outDims[batch.length + 1] = dv;
-            this.batches = Tensor.checkedSize(batch);
-            this.qs = Broadcast.strides(qb, batch);
-            this.ks = Broadcast.strides(kb, batch);
-            this.vs = Broadcast.strides(vb, batch);
-            this.ms = ms;
-            this.msq = ms == null ? 0 : ms[batch.length];
-            this.msk = ms == null ? 0 : ms[batch.length + 1];
-            this.sq = sq;
-            this.d = d;
-            this.sk = sk;
-            this.dv = dv;
-            return true;
-        }
     }
 
     /** One thread's buffers, grown to the largest head seen and reused. */
@@ -211,51 +146,52 @@ final class VectorAttentionKernel implements Kernel {
         Job j = job;
         for (int t = t0; t < t1; t++) {
             Scratch s = scratch[t];
-            int from = (int) ((long) j.batches * t / j.parts);
-            int to = (int) ((long) j.batches * (t + 1) / j.parts);
-            s.ensure(j.sq, j.d, j.sk, roundUp(j.sk), j.dv, roundUp(j.dv));
+            AttentionGeometry g = j.g;
+            int from = (int) ((long) g.pairs * t / j.parts);
+            int to = (int) ((long) g.pairs * (t + 1) / j.parts);
+            s.ensure(g.sq, g.d, g.sk, roundUp(g.sk), g.dv, roundUp(g.dv));
             for (int h = from; h < to; h++) head(j, s, h);
         }
     }
 
     private void head(Job j, Scratch s, int t) {
-        final int sq = j.sq, d = j.d, sk = j.sk, dv = j.dv;
+        final AttentionGeometry g = j.g;
+        final int sq = g.sq, d = g.d, sk = g.sk, dv = g.dv;
         final int skp = roundUp(sk), dvp = roundUp(dv);
-        long qo = 0, ko = 0, vo = 0, mo = 0;
-        int rest = t;
-        int[] batch = j.batch;
-        for (int i = batch.length - 1; i >= 0; i--) {
-            int idx = rest % batch[i];
-            rest /= batch[i];
-            qo += (long) idx * j.qs[i];
-            ko += (long) idx * j.ks[i];
-            vo += (long) idx * j.vs[i];
-            if (j.ms != null) mo += (long) idx * j.ms[i];
-        }
-        long yBase = (long) t * sq * dv;
+        final long mo = g.maskBase(t);
+        final long yBase = g.yBase(t);
         if (sk == 0) {
             // Empty softmax: the reference sums nothing and writes zeros.
-            for (long i = 0; i < (long) sq * dv; i++) j.y.setAtIndex(FLOAT_LE, yBase + i, 0f);
+            for (int i = 0; i < sq; i++) for (int c = 0; c < dv; c++) j.y.setAtIndex(FLOAT_LE, yBase + (long) i * g.yRow + c, 0f);
             return;
         }
         float[] qa = s.qa, kt = s.kt, va = s.va, p = s.p, inv = s.inv;
-        MemorySegment.copy(j.q, FLOAT_LE, qo * sq * d * 4L, qa, 0, sq * d);
-        long kBase = ko * sk * d * 4L;
+        long qBase = g.qBase(t) * 4L;
+        if (g.qRow == d) {
+            MemorySegment.copy(j.q, FLOAT_LE, qBase, qa, 0, sq * d);
+        } else {
+            for (int i = 0; i < sq; i++) MemorySegment.copy(j.q, FLOAT_LE, qBase + (long) i * g.qRow * 4L, qa, i * d, d);
+        }
+        long kBase = g.kBase(t) * 4L;
         if (kTransposed) {
             for (int dd = 0; dd < d; dd++) MemorySegment.copy(j.k, FLOAT_LE, kBase + (long) dd * sk * 4L, kt, dd * skp, sk);
         } else {
             float[] kr = s.kraw;
-            MemorySegment.copy(j.k, FLOAT_LE, kBase, kr, 0, sk * d);
+            if (g.kRow == d) {
+                MemorySegment.copy(j.k, FLOAT_LE, kBase, kr, 0, sk * d);
+            } else {
+                for (int jj = 0; jj < sk; jj++) MemorySegment.copy(j.k, FLOAT_LE, kBase + (long) jj * g.kRow * 4L, kr, jj * d, d);
+            }
             for (int jj = 0; jj < sk; jj++) {
                 int r = jj * d;
                 for (int dd = 0; dd < d; dd++) kt[dd * skp + jj] = kr[r + dd];
             }
         }
-        long vBase = vo * sk * dv * 4L;
-        if (dv == dvp) {
+        long vBase = g.vBase(t) * 4L;
+        if (dv == dvp && g.vRow == dv) {
             MemorySegment.copy(j.v, FLOAT_LE, vBase, va, 0, sk * dv);
         } else {
-            for (int jj = 0; jj < sk; jj++) MemorySegment.copy(j.v, FLOAT_LE, vBase + (long) jj * dv * 4L, va, jj * dvp, dv);
+            for (int jj = 0; jj < sk; jj++) MemorySegment.copy(j.v, FLOAT_LE, vBase + (long) jj * g.vRow * 4L, va, jj * dvp, dv);
         }
 
         // Scores = Q·Kᵀ·scale + mask, tile by tile.
@@ -309,7 +245,7 @@ final class VectorAttentionKernel implements Kernel {
                 int rows = sq - r0 >= MR ? MR : 1;
                 if (rows == MR) kernel4(p, r0 * skp, skp, va, c0, dvp, sk, tile);
                 else kernel1(p, r0 * skp, va, c0, dvp, sk, tile);
-                storeOutput(j.y, tile, rows, r0, c0, dv, inv, yBase);
+                storeOutput(j.y, tile, rows, r0, c0, dv, g.yRow, inv, yBase);
                 r0 += rows;
             }
         }
@@ -352,16 +288,17 @@ final class VectorAttentionKernel implements Kernel {
     /** Tile rows r0.. of the scores: times the scale, plus the mask (columns past sk are never read). */
     private void storeScores(Job j, float[] tile, int rows, int r0, int c0, float[] p, int skp, long mo) {
         MemorySegment m = j.mask;
-        int sk = j.sk;
+        int sk = j.g.sk;
+        int msq = j.g.maskRow, msk = j.g.maskCol;
         for (int r = 0; r < rows; r++) {
             int i = r0 + r;
-            long mrow = mo + (long) i * j.msq;
+            long mrow = mo + (long) i * msq;
             for (int v = 0; v < 2; v++) {
                 int c = c0 + v * L;
                 if (c >= sk) break;
                 FloatVector x = FloatVector.fromArray(S, tile, r * NW + v * L).mul(scale);
                 if (m != null) {
-                    if (j.msk == 0) {
+                    if (msk == 0) {
                         x = x.add(m.getAtIndex(FLOAT_LE, mrow));
                     } else if (c + L <= sk) {
                         x = x.add(FloatVector.fromMemorySegment(S, m, (mrow + c) * 4L, LE));
@@ -375,10 +312,10 @@ final class VectorAttentionKernel implements Kernel {
     }
 
     /** Tile rows r0.. of the output, each scaled by its 1/sum; lanes past dv are not written. */
-    private static void storeOutput(MemorySegment y, float[] tile, int rows, int r0, int c0, int dv, float[] inv, long yBase) {
+    private static void storeOutput(MemorySegment y, float[] tile, int rows, int r0, int c0, int dv, int yRow, float[] inv, long yBase) {
         for (int r = 0; r < rows; r++) {
             int i = r0 + r;
-            long o = (yBase + (long) i * dv) * 4L;
+            long o = (yBase + (long) i * yRow) * 4L;
             for (int v = 0; v < 2; v++) {
                 int c = c0 + v * L;
                 if (c >= dv) break;

@@ -56,6 +56,13 @@ final class VectorErf implements Kernel {
 
     static final int ERF = 0, GELU = 1, GELU_TANH = 2;
 
+    /**
+     * Per-thread room for the last partial vector: native like every tensor the loops see, so their
+     * loads stay compiled for native memory only (a heap array here would make C2 compile them for both).
+     */
+    private static final ThreadLocal<MemorySegment> TAIL =
+            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(2L * S.vectorByteSize(), 64));
+
     /** y[i] = erf(x[i]) for i < n, little-endian floats; x and y may be the same memory. */
     static void erf(MemorySegment x, MemorySegment y, int n) {
         map(ERF, x, 0, null, y, 0, n);
@@ -73,7 +80,7 @@ final class VectorErf implements Kernel {
         if (full > 0) loop(fn, x, xo, bias, y, yo, full);
         if (full < n) {
             int rest = n - full;
-            MemorySegment t = MemorySegment.ofArray(new float[2 * l]);
+            MemorySegment t = TAIL.get();
             MemorySegment.copy(x, xo + full * 4L, t, 0, rest * 4L);
             MemorySegment tb = null;
             if (bias != null) {

@@ -42,9 +42,15 @@ final class VectorFusedMatMulKernel implements Kernel {
     // State of the running epilogue, in fields so the per-row body allocates nothing.
     private MemorySegment ys;
     private MemorySegment biasSeg;
+    private MemorySegment residualSeg;
+    private final Node node;
+    private final KernelSetup setup;
+    private Kernel portable;
     private int n;
 
     VectorFusedMatMulKernel(Node node, KernelSetup setup) {
+        this.node = node;
+        this.setup = setup;
         FusedMatMulAttributes attrs = new FusedMatMulAttributes(node);
         this.transB = attrs.transB;
         this.activation = switch (attrs.activation) {
@@ -77,6 +83,14 @@ final class VectorFusedMatMulKernel implements Kernel {
         Tensor a = ctx.requireInput(0);
         Tensor b = ctx.requireInput(1);
         Tensor bias = ctx.input(2);
+        Tensor residual = ctx.input(3);
+        if (residual != null && (residual.dtype() != DType.FLOAT
+                || !FusedMatMulAttributes.residualInPlace(residual, FusedMatMulAttributes.productDims(a, b, transB)))) {
+            // A residual that broadcasts (or the wrong type, which the reference reports): the reference's way.
+            if (portable == null) portable = Segments.portableKernel(node, setup, DType.FLOAT, DType.FLOAT, DType.FLOAT, DType.FLOAT);
+            portable.run(ctx);
+            return;
+        }
         Tensor y;
         if (transB) {
             y = multiplyTransposed(ctx, a, b);
@@ -90,9 +104,10 @@ final class VectorFusedMatMulKernel implements Kernel {
         int cols = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
         int size = y.size();
         FusedMatMulAttributes.checkBias(bias, cols);
-        if (size == 0 || (bias == null && activation == NONE)) return;
+        if (size == 0 || (bias == null && activation == NONE && residual == null)) return;
         this.ys = Segments.of(y);
         this.biasSeg = bias == null ? null : Segments.of(bias);
+        this.residualSeg = residual == null ? null : Segments.of(residual);
         this.n = cols;
         int rows = size / cols;
         Parallel p = ctx.parallel();
@@ -103,6 +118,7 @@ final class VectorFusedMatMulKernel implements Kernel {
         }
         this.ys = null;
         this.biasSeg = null;
+        this.residualSeg = null;
     }
 
     /** The fused node's context as the MatMul step sees it, keeping the tensor it writes. */
@@ -130,15 +146,17 @@ final class VectorFusedMatMulKernel implements Kernel {
         final MemorySegment y = ys;
         final MemorySegment bs = biasSeg;
         final int n = this.n;
+        final MemorySegment rs = residualSeg;
         if (activation == GELU) {
             for (int r = r0; r < r1; r++) VectorErf.map(gelu, y, (long) r * n * 4L, bs, y, (long) r * n * 4L, n);
+            if (rs != null) biasRelu(y, null, rs, n, r0, r1, false);
             return;
         }
-        biasRelu(y, bs, n, r0, r1, activation == RELU);
+        biasRelu(y, bs, rs, n, r0, r1, activation == RELU);
     }
 
-    /** Rows r0..r1 of y (n wide): y += bias (when not null), then Relu when {@code relu}. */
-    static void biasRelu(MemorySegment y, MemorySegment bs, int n, int r0, int r1, boolean relu) {
+    /** Rows r0..r1 of y (n wide): y += bias (when not null), then Relu when {@code relu}, then y += residual (when not null, y's shape). */
+    static void biasRelu(MemorySegment y, MemorySegment bs, MemorySegment rs, int n, int r0, int r1, boolean relu) {
         final int l = S.length();
         final int full = n - n % l;
         final VectorMask<Float> tail = S.indexInRange(full, n);
@@ -151,6 +169,7 @@ final class VectorFusedMatMulKernel implements Kernel {
                 if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE));
                 // Not max(v, 0): NaN and -0 pass through unchanged, as in the portable kernel.
                 if (relu) v = v.blend(zero, v.lt(0f));
+                if (rs != null) v = v.add(FloatVector.fromMemorySegment(S, rs, o, LE));
                 v.intoMemorySegment(y, o, LE);
             }
             if (full < n) {
@@ -158,6 +177,7 @@ final class VectorFusedMatMulKernel implements Kernel {
                 FloatVector v = FloatVector.fromMemorySegment(S, y, o, LE, tail);
                 if (bs != null) v = v.add(FloatVector.fromMemorySegment(S, bs, full * 4L, LE, tail));
                 if (relu) v = v.blend(zero, v.lt(0f));
+                if (rs != null) v = v.add(FloatVector.fromMemorySegment(S, rs, o, LE, tail));
                 v.intoMemorySegment(y, o, LE, tail);
             }
         }

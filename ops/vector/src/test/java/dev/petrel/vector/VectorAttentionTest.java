@@ -35,6 +35,10 @@ import org.junit.jupiter.api.Test;
 class VectorAttentionTest {
 
     private static Graph graph(float scale, boolean kTransposed, Tensor... inputs) {
+        return graph(scale, kTransposed, false, inputs);
+    }
+
+    private static Graph graph(float scale, boolean kTransposed, boolean sequenceMajor, Tensor... inputs) {
         Graph.Builder g = new Graph.Builder().opset("", 13).opset("dev.petrel", 1);
         List<String> in = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
@@ -42,15 +46,20 @@ class VectorAttentionTest {
             g.input(new ValueInfo("x" + i, inputs[i].dtype(), null));
         }
         g.output(new ValueInfo("y", null, null));
-        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", scale), Attribute.ofInt("k_transposed", kTransposed ? 1 : 0));
+        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", scale), Attribute.ofInt("k_transposed", kTransposed ? 1 : 0),
+                Attribute.ofInt("sequence_major", sequenceMajor ? 1 : 0));
         g.node(new Node("attn", "Attention", "dev.petrel", 1, in, List.of("y"), new Attributes(attrs)));
         return g.build();
     }
 
     private static Tensor run(KernelRegistry kernels, int threads, float scale, boolean kTransposed, Tensor... inputs) {
+        return run(kernels, threads, scale, kTransposed, false, inputs);
+    }
+
+    private static Tensor run(KernelRegistry kernels, int threads, float scale, boolean kTransposed, boolean sequenceMajor, Tensor... inputs) {
         Map<String, Tensor> feed = new HashMap<>();
         for (int i = 0; i < inputs.length; i++) feed.put("x" + i, inputs[i]);
-        try (Session s = Model.of(graph(scale, kTransposed, inputs), kernels).newSession(new Options().threads(threads))) {
+        try (Session s = Model.of(graph(scale, kTransposed, sequenceMajor, inputs), kernels).newSession(new Options().threads(threads))) {
             Tensor first = s.run(feed).get("y");
             // A second run reuses the planned shapes and the scratch: same answer.
             assertThat(s.run(feed).get("y").toFloatArray()).containsExactly(first.toFloatArray());
@@ -124,6 +133,53 @@ class VectorAttentionTest {
         Tensor k = random(rnd, 2, 1, s, d);
         Tensor v = random(rnd, 1, h, s, d);
         assertClose(run(VECTOR, 2, 0.25f, false, q, k, v), run(PORTABLE, 1, 0.25f, false, q, k, v), d);
+    }
+
+    /**
+     * sequence_major=1 takes Q, K, V as [B, S, H, D] and writes [B, S, H, Dv]: the same numbers as the
+     * default layout on the head-transposed operands, transposed back. Both kernels, with heads broadcast.
+     */
+    @Property(tries = 60)
+    void sequenceMajorIsTheHeadTransposedLayout(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 4) int h,
+                                                @ForAll("seqs") int sq, @ForAll("seqs") int sk, @ForAll @IntRange(min = 1, max = 40) int d,
+                                                @ForAll @IntRange(min = 1, max = 40) int dv, @ForAll boolean masked,
+                                                @ForAll boolean oneKvHead, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int kvh = oneKvHead ? 1 : h;
+        Tensor q = random(rnd, b, sq, h, d);
+        Tensor k = random(rnd, b, sk, kvh, d);
+        Tensor v = random(rnd, b, sk, kvh, dv);
+        Tensor mask = masked ? bertMask(rnd, b, sk) : null;
+        Tensor[] seqMajor = mask == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, mask};
+        Tensor[] headMajor = mask == null ? new Tensor[] {swapAxes12(q), swapAxes12(k), swapAxes12(v)}
+                : new Tensor[] {swapAxes12(q), swapAxes12(k), swapAxes12(v), mask};
+        Tensor expected = swapAxes12(run(PORTABLE, 1, 0.3f, false, false, headMajor));
+        Tensor portable = run(PORTABLE, 1, 0.3f, false, true, seqMajor);
+        assertThat(portable.dims()).containsExactly(b, sq, h, dv);
+        assertThat(portable.toFloatArray()).containsExactly(expected.toFloatArray());
+        Tensor vector = run(VECTOR, 1, 0.3f, false, true, seqMajor);
+        assertClose(vector, expected, d);
+        assertThat(run(VECTOR, 2, 0.3f, false, true, seqMajor).toFloatArray()).containsExactly(vector.toFloatArray());
+    }
+
+    @Test
+    void sequenceMajorRejectsOtherRanks() {
+        Tensor x = Tensor.of(new float[6], 1, 2, 3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(VECTOR, 1, 1f, false, true, x, x, x))
+                .hasMessageContaining("rank 4 (sequence_major)");
+    }
+
+    /** [A, B, C, D] to [A, C, B, D]. */
+    private static Tensor swapAxes12(Tensor t) {
+        int[] s = t.dims();
+        float[] in = t.toFloatArray();
+        float[] out = new float[in.length];
+        for (int a = 0; a < s[0]; a++)
+            for (int i = 0; i < s[1]; i++)
+                for (int j = 0; j < s[2]; j++)
+                    for (int c = 0; c < s[3]; c++)
+                        out[((a * s[2] + j) * s[1] + i) * s[3] + c] = in[((a * s[1] + i) * s[2] + j) * s[3] + c];
+        return Tensor.of(out, s[0], s[2], s[1], s[3]);
     }
 
     /** An attention mask as BERT exports build it: 0 for kept tokens, -10000 for padding (at least one kept). */

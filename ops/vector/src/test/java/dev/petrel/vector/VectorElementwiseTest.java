@@ -75,17 +75,32 @@ class VectorElementwiseTest {
     void fusedMatMulMatchesPortable(@ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 50) int k,
                                    @ForAll @IntRange(min = 1, max = 70) int n, @ForAll @IntRange(min = 0, max = 3) int act,
                                    @ForAll boolean transB, @ForAll boolean constant, @ForAll boolean bias,
-                                   @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+                                   @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll @IntRange(min = 0, max = 2) int residual,
+                                   @ForAll long seed) {
         Random rnd = new Random(seed);
         Tensor a = random(rnd, 2, m, k);
         Tensor b = transB ? random(rnd, n, k) : random(rnd, k, n);
-        Tensor c = bias ? random(rnd, n) : null;
+        Tensor c = bias || residual > 0 ? random(rnd, n) : null;
+        // Residual: 1 the product's shape (added in the epilogue), 2 one that broadcasts ([m, n]).
+        Tensor r = residual == 1 ? random(rnd, 2, m, n) : residual == 2 ? random(rnd, m, n) : null;
         List<Attribute> attrs = List.of(Attribute.ofInt("transB", transB ? 1 : 0),
                 Attribute.ofString("activation", act == 0 ? "none" : act == 1 ? "relu" : "gelu"),
                 Attribute.ofString("approximate", act == 3 ? "tanh" : "none"));
         int[] consts = constant ? new int[] {1, 2} : NONE;
-        Tensor want = run(PORTABLE, 1, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c);
-        assertNear(run(VECTOR, threads, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c), want, 1e-5 * Math.sqrt(k), 1e-5);
+        Tensor want = r == null ? run(PORTABLE, 1, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c)
+                : run(PORTABLE, 1, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c, r);
+        Tensor got = r == null ? run(VECTOR, threads, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c)
+                : run(VECTOR, threads, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c, r);
+        assertNear(got, want, 1e-5 * Math.sqrt(k), 1e-5);
+        if (r != null) {
+            // The reference itself: the product without the residual, plus the residual broadcast.
+            float[] p = run(PORTABLE, 1, PETREL, "FusedMatMul", 1, attrs, consts, a, b, c).toFloatArray();
+            float[] rv = r.toFloatArray();
+            float[] w = want.toFloatArray();
+            for (int i = 0; i < p.length; i++) {
+                org.assertj.core.api.Assertions.assertThat(w[i]).isEqualTo(p[i] + rv[i % rv.length]);
+            }
+        }
     }
 
     @Property(tries = 50)

@@ -1,4 +1,4 @@
-package dev.petrel;
+package dev.petrel.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,5 @@
-package dev.petrel;
+package dev.petrel.spi;
 
-import dev.petrel.spi.Parallel;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -13,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * Calls made from inside a chunk run sequentially rather than wait on workers that are all busy.
  * One session runs on one thread at a time, so one call is in flight at a time.
  */
-final class WorkerPool implements Parallel, AutoCloseable {
+final class WorkerPool implements Parallel.Pool {
     private static final AtomicInteger POOLS = new AtomicInteger();
     /** Polls of the shared counter before parking (Thread.onSpinWait is missing on Android 26). */
     private static final int SPINS = 20_000;
