@@ -618,10 +618,10 @@ def attribution(model, ids, token, standard):
 class NoPast(nn.Module):
     def __init__(self, m, with_present):
         super().__init__()
-        self.m, self.with_present = m, with_present
+        self.transformer, self.with_present = m, with_present
 
     def forward(self, input_ids, attention_mask, position_ids):
-        logits, presents = self.m(input_ids, attention_mask, position_ids)
+        logits, presents = self.transformer(input_ids, attention_mask, position_ids)
         if not self.with_present:
             return logits
         return (logits,) + tuple(t for kv in presents for t in kv)
@@ -630,11 +630,11 @@ class NoPast(nn.Module):
 class WithPast(nn.Module):
     def __init__(self, m):
         super().__init__()
-        self.m = m
+        self.transformer = m
 
     def forward(self, input_ids, attention_mask, position_ids, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(N_LAYER)]
-        logits, presents = self.m(input_ids, attention_mask, position_ids, past)
+        logits, presents = self.transformer(input_ids, attention_mask, position_ids, past)
         return (logits,) + tuple(t for kv in presents for t in kv)
 
 
@@ -741,6 +741,36 @@ def merge_decoders(nopast, withpast):
     model.ir_version = withpast.ir_version
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+PAST_DATA = "gpt2-tiny-past.onnx_data"
+
+
+def externalize(models, folder, location):
+    """Moves the initializers of `models` into one shared external data file. The models carry the same
+    weights under the same names (checked), so each tensor is stored once; offsets are 64-byte aligned."""
+    blob, where = bytearray(), {}
+    for model in models:
+        for init in model.graph.initializer:
+            raw = numpy_helper.to_array(init).astype(np.float32).newbyteorder("<").tobytes() \
+                if init.data_type == TensorProto.FLOAT else None
+            assert raw is not None, init.name
+            if init.name in where:
+                off, ln = where[init.name]
+                assert bytes(blob[off:off + ln]) == raw, init.name
+            else:
+                blob += b"\0" * (-len(blob) % 64)
+                where[init.name] = (len(blob), len(raw))
+                blob += raw
+            off, ln = where[init.name]
+            init.ClearField("raw_data")
+            init.ClearField("float_data")
+            del init.external_data[:]
+            for k, v in (("location", location), ("offset", str(off)), ("length", str(ln))):
+                init.external_data.add(key=k, value=v)
+            init.data_location = TensorProto.EXTERNAL
+    with open(os.path.join(folder, location), "wb") as f:
+        f.write(blob)
 
 
 def op_summary(model):
@@ -954,9 +984,13 @@ def main():
     files["gpt2-tiny-merged-opset17.onnx"] = merge_decoders(export_nopast(m32, 17, with_present=True), files["gpt2-tiny-past-opset17.onnx"])
     assert ln_epsilons(files["gpt2-tiny-lnfree-nopast-opset17.onnx"]) == [float(np.float32(LNFREE_EPS))]
     assert "LayerNormalization" not in op_summary(files["gpt2-tiny-lnfree-nopast-opset14.onnx"])
+    # The with-past family shares one external weight file (size budget; also exercises external data).
+    shared = [n for n in sorted(files) if "-past-" in n or "-merged-" in n]
+    externalize([files[n] for n in shared], od, PAST_DATA)
     for name, m in sorted(files.items()):
         m.producer_name = "make_gpt2_models.py (torch %s)" % torch.__version__.split("+")[0]
         onnx.save(m, os.path.join(od, name))
+        onnx.checker.check_model(os.path.join(od, name), full_check=True)
         say(name, "ops", op_summary(m))
 
     # ONNX reference cases: PyTorch float32 on the same inputs
