@@ -188,6 +188,7 @@ final class GraphExecutor {
             Signature sig = Signature.of(values, graphInputIds);
             plan = plans.get(sig);
             if (plan == null) {
+                nativeInputs(null);
                 execute(null);
                 plan = Plan.record(sig, this);
                 plans.put(sig, plan);
@@ -196,6 +197,7 @@ final class GraphExecutor {
             }
             current = plan;
         }
+        nativeInputs(plan);
         execute(plan);
         return collectOutputs(true);
     }
@@ -233,6 +235,27 @@ final class GraphExecutor {
             out[i] = t == null ? null : produced && !toCaller ? t : t.copy();
         }
         return out;
+    }
+
+    /**
+     * Graph inputs passed in heap storage are copied off-heap (into buffers the plan keeps), so that
+     * kernels see native memory only, as they do for everything else (see {@link #offHeap}). Inputs are
+     * usually small (token ids); the copy is one bulk move per input.
+     */
+    private void nativeInputs(Plan plan) {
+        if (plan != null && plan.inputCopies.length != graphInputIds.length) plan.inputCopies = new Tensor[graphInputIds.length];
+        for (int i = 0; i < graphInputIds.length; i++) {
+            int v = graphInputIds[i];
+            Tensor t = values[v];
+            if (t == null || t.bytes().isDirect() || constants[v] == t) continue;
+            Tensor copy = plan == null ? null : plan.inputCopies[i];
+            if (copy == null || copy.dtype() != t.dtype() || !Arrays.equals(copy.dims(), t.dims())) {
+                copy = offHeap(t.dtype(), t.dims());
+                if (plan != null) plan.inputCopies[i] = copy;
+            }
+            Tensor.copyBytes(t.bytes(), 0, copy.bytes(), 0, t.size() * t.dtype().byteSize());
+            values[v] = copy;
+        }
     }
 
     /**
@@ -506,6 +529,8 @@ final class GraphExecutor {
         final Kernel[] kernels;
         final Tensor[] planned;
         final long arenaBytes;
+        /** Off-heap copies of graph inputs the caller passed on the heap, by input position; made on first use. */
+        Tensor[] inputCopies = new Tensor[0];
 
         private Plan(Signature signature, Kernel[] kernels, Tensor[] planned, long arenaBytes) {
             this.signature = signature;
