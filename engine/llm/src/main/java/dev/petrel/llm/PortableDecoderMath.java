@@ -14,8 +14,13 @@ final class PortableDecoderMath implements DecoderMath {
         @Override public DecoderMath create(Parallel parallel) { return new PortableDecoderMath(parallel); }
     };
 
-    /** Output columns per work item: one 64-byte cache line of a weight row. */
+    /** Output columns per work item of a GEMV: one 64-byte cache line of a weight row. */
     static final int COLUMN_BLOCK = 16;
+    /**
+     * Output columns per work item of a matmul: a 512-byte strip of a weight row, reused for every row of
+     * the input from L1, and a long enough inner loop for the JIT to vectorize.
+     */
+    static final int MATMUL_BLOCK = 128;
     /** Rows of an [out, in] table per work item. */
     static final int ROW_BLOCK = 32;
 
@@ -33,7 +38,7 @@ final class PortableDecoderMath implements DecoderMath {
     public void matmul(float[] x, int rows, int in, FloatBuffer w, FloatBuffer bias, int out, float[] y) {
         Matmul t = matmul;
         t.x = x; t.rows = rows; t.in = in; t.w = w; t.bias = bias; t.out = out; t.y = y;
-        parallel.forRange(blocks(out, COLUMN_BLOCK), t);
+        parallel.forRange(blocks(out, MATMUL_BLOCK), t);
         t.x = null; t.w = null; t.bias = null; t.y = null;
     }
 
@@ -108,7 +113,7 @@ final class PortableDecoderMath implements DecoderMath {
 
     /**
      * Column block by column block; inside a block the loop over the input runs outside the loop over
-     * rows, so each 16-float strip of a weight row is read from memory once and reused for every row.
+     * rows, so each 128-float strip of a weight row is read from memory once and reused for every row.
      */
     static final class Matmul implements Parallel.RangeBody {
         float[] x, y;
@@ -118,7 +123,7 @@ final class PortableDecoderMath implements DecoderMath {
         @Override
         public void run(int from, int to) {
             for (int b = from; b < to; b++) {
-                int j0 = b * COLUMN_BLOCK, j1 = Math.min(out, j0 + COLUMN_BLOCK);
+                int j0 = b * MATMUL_BLOCK, j1 = Math.min(out, j0 + MATMUL_BLOCK);
                 for (int r = 0; r < rows; r++) {
                     for (int j = j0; j < j1; j++) y[r * out + j] = bias.get(j);
                 }
