@@ -59,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "session.intra_op.allow_spinning=0 (its idle workers otherwise spin into the next Petrel run when interleaved).")
     java.util.Map<String, String> ortOptions = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--pause", defaultValue = "10", description = "Milliseconds of idle time before each run when engines are "
+            + "interleaved (default ${DEFAULT-VALUE}): the threads one engine leaves spinning after its run (ONNX Runtime's do, "
+            + "by default) would otherwise take cores from the next engine's run. 0 runs them back to back.")
+    int pauseMs;
+
     @Option(names = "--profile", description = "Time every Petrel node during the timed runs and print the time per operator type.")
     boolean profile;
 
@@ -83,6 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (batch < 1) throw bad("--batch must be at least 1, got " + batch);
         if (threads < 1) throw bad("--threads must be at least 1, got " + threads);
         if (warmup < 0) throw bad("--warmup must be 0 or more, got " + warmup);
+        if (pauseMs < 0) throw bad("--pause must be 0 or more, got " + pauseMs);
         if (iterations < 1) throw bad("--iterations must be at least 1, got " + iterations);
         if (compare != null && !compare.equalsIgnoreCase("ort") && !compare.equalsIgnoreCase("onnxruntime")) {
             throw bad("--compare supports only 'ort' (ONNX Runtime Java), got '" + compare + "'");
@@ -169,7 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
         void header() {
             out.printf(Locale.ROOT, "model   %s (%.1f MB)%n", file, sizeOf(file) / 1e6);
             out.printf(Locale.ROOT, "setup   batch %d, seq %d, threads %d, warm-up %d, timed runs %d%s%n", batch, seq, threads,
-                    warmup, iterations, engines.size() > 1 ? ", engines interleaved run by run" : "");
+                    warmup, iterations, engines.size() > 1 ? ", engines interleaved run by run, " + pauseMs + " ms idle before each run" : "");
             out.printf(Locale.ROOT, "java    %s %s on %d cores%n", System.getProperty("java.vm.name"),
                     Runtime.version(), Runtime.getRuntime().availableProcessors());
         }
@@ -219,6 +225,7 @@ public final class BenchCommand implements Callable<Integer> {
             bar.update(0);
             for (int r = 0; r < count; r++) {
                 for (int e = 0; e < engines.size(); e++) {
+                    if (engines.size() > 1 && pauseMs > 0) Thread.sleep(pauseMs);
                     long t = engines.get(e).run(false);
                     if (timed) samples.get(e)[r] = t;
                 }

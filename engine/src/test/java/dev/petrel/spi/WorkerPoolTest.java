@@ -22,6 +22,32 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * Many calls back to back, each with its own body and size: every index of every call is run exactly
+     * once and by that call's body (a worker late for one call must never run a chunk of it with the next
+     * call's body, or the other way round).
+     */
+    @Test
+    void consecutiveCallsNeverMixTheirChunks() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            java.util.Random rnd = new java.util.Random(3);
+            for (int call = 0; call < 20_000; call++) {
+                int n = 1 + rnd.nextInt(40);
+                int id = call;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+                int[] owner = {id};
+                pool.forRange(n, (from, to) -> {
+                    if (owner[0] != id || to > n) wrong.incrementAndGet();
+                    for (int i = from; i < to && i < n; i++) hits.incrementAndGet(i);
+                });
+                owner[0] = -1;
+                assertThat(wrong.get()).as("call %d", call).isZero();
+                for (int i = 0; i < n; i++) assertThat(hits.get(i)).as("call %d index %d", call, i).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void failuresInWorkersReachTheCaller() {
         try (WorkerPool pool = new WorkerPool(3)) {

@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * KC = 768 beat the L1-sized KC = 128..256 by a few percent (fewer passes over C; L2 feeds the B
  * loads fast enough), and the A block (144 x 768 floats, 442 KiB) plus a B micro-panel (144 KiB)
  * still fit L2. {@code -Dpetrel.gemm.kc=N} overrides KC for experiments.
- * Threads take contiguous ranges of B panels (the N dimension); they share the packed A.
+ * Parts of contiguous B panels (the N dimension, about four parts per thread) are claimed by the
+ * threads as they go; they share the packed A.
  *
  * <p>An instance's scratch is used by one call at a time.
  */
@@ -48,12 +49,24 @@ final class FloatGemm {
     static final long PARALLEL_MIN = 1L << 17;
 
     private float[] aPack = new float[0];
-    /** One MR x NRW accumulator tile per thread: the micro-kernel's result, added to C by {@link #flush}. */
-    private float[][] tiles = new float[1][MR * NRW];
+    /**
+     * One MR x NRW accumulator tile per thread: the micro-kernel's result, added to C by {@link #flush}.
+     * Each is followed by {@link #PAD} unused floats: tiles allocated together sit side by side in the
+     * heap, and two threads writing the ends of neighbouring tiles would share a cache line on every
+     * micro-kernel call (measured: 2 threads slower than 1 at 128x384x384 before the padding).
+     */
+    private float[][] tiles = newTiles(1);
+    private static final int PAD = 32;
     private int m;
     private int k;
     /** Scratch for a B known only at run time. */
     final PackedMatrix bScratch = new PackedMatrix();
+
+    private static float[][] newTiles(int threads) {
+        float[][] t = new float[threads][];
+        for (int i = 0; i < threads; i++) t[i] = new float[MR * NRW + PAD];
+        return t;
+    }
 
     /** Rows in the A panel that starts {@code rest} rows before the end of A. */
     private static int width(int rest) {
@@ -98,14 +111,16 @@ final class FloatGemm {
             return;
         }
         int threads = (long) m * n * k < PARALLEL_MIN ? 1 : Math.min(parallel.threads(), b.panels);
-        if (tiles.length < threads) {
-            tiles = new float[threads][MR * NRW];
+        // Several parts per thread, claimed dynamically by the pool: a stalled thread then holds back
+        // one part, not half the product.
+        int parts = threads <= 1 ? 1 : Math.min(b.panels, threads * 4);
+        if (tiles.length < parts) {
+            tiles = newTiles(parts);
         }
-        if (threads <= 1) {
+        if (parts <= 1) {
             compute(b, 0, b.panels, c, cOff, ldcB, tiles[0]);
         } else {
             int total = b.panels;
-            int parts = threads;
             parallel.forRange(parts, (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
                     compute(b, total * t / parts, total * (t + 1) / parts, c, cOff, ldcB, tiles[t]);

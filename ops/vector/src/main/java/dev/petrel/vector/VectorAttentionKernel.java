@@ -86,7 +86,8 @@ final class VectorAttentionKernel implements Kernel {
         j.mask = mask == null ? null : Segments.of(mask);
         j.y = Segments.of(y);
         long work = (long) g.pairs * sq * sk * (d + dv);
-        int threads = work < PARALLEL_MIN ? 1 : Math.min(ctx.parallel().threads(), g.pairs);
+        // Two parts per thread (claimed dynamically by the pool), each with its own scratch.
+        int threads = work < PARALLEL_MIN || ctx.parallel().threads() <= 1 ? 1 : Math.min(ctx.parallel().threads() * 2, g.pairs);
         if (scratch.length < threads) {
             Scratch[] s = Arrays.copyOf(scratch, threads);
             for (int i = scratch.length; i < threads; i++) s[i] = new Scratch();
@@ -125,8 +126,10 @@ final class VectorAttentionKernel implements Kernel {
         float[] p = new float[0];
         /** 1 / (sum of a row's exp). */
         float[] inv = new float[0];
-        final float[] tile = new float[MR * NW];
-        final float[] lanes = new float[L];
+        // Padded past their ends: scratch of different threads may sit side by side in the heap, and a
+        // cache line shared by two threads' hot tiles would bounce between cores on every tile.
+        final float[] tile = new float[MR * NW + 32];
+        final float[] lanes = new float[L + 32];
 
         void ensure(int sq, int d, int sk, int skp, int dv, int dvp) {
             if (qa.length < sq * d) qa = new float[sq * d];
