@@ -91,6 +91,7 @@ class Gpt2ReferenceTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void kvCacheDecodeMatchesTheReference() {
         Map<String, Object> kv = (Map<String, Object>) Fixtures.reference(Fixtures.F32).get("kv_decode");
         int[] prompt = Fixtures.ints(kv.get("prompt_ids")), steps = Fixtures.ints(kv.get("step_ids"));
