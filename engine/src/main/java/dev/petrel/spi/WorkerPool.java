@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 final class WorkerPool implements Parallel.Pool {
     private static final AtomicInteger POOLS = new AtomicInteger();
     /** Polls of the shared counter before parking (Thread.onSpinWait is missing on Android 26). */
-    private static final int SPINS = 20_000;
+    private static final int SPINS = Integer.getInteger("petrel.pool.spins", 20_000);
     /** Chunks per thread: enough to rebalance around a stalled thread, few enough to keep claims cheap. */
     private static final int CHUNKS_PER_THREAD = 4;
 

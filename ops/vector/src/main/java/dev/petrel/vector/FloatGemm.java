@@ -79,17 +79,48 @@ final class FloatGemm {
      * broadcast A from MR row streams, so rows need no interleaving and a contiguous A is one bulk copy.
      */
     void packA(MemorySegment a, long off, long sam, long sak, int m, int k) {
+        packA(Parallel.SEQUENTIAL, a, off, sam, sak, m, k);
+    }
+
+    /** {@link #packA(MemorySegment, long, long, long, int, int)} with the rows copied by {@code parallel} when A is large. */
+    void packA(Parallel parallel, MemorySegment a, long off, long sam, long sak, int m, int k) {
         this.m = m;
         this.k = k;
         int size = Math.max(1, m * k);
         if (aPack.length < size) aPack = new float[size];
-        float[] d = aPack;
+        packSrc = a;
+        packOff = off;
+        packSam = sam;
+        packSak = sak;
+        try {
+            if ((long) m * k < PACK_PARALLEL_MIN || parallel.threads() <= 1) {
+                packRows(0, m);
+            } else {
+                parallel.forRange(m, packBody);
+            }
+        } finally {
+            packSrc = null;
+        }
+    }
+
+    /** Below this many elements A is copied on the calling thread. */
+    private static final int PACK_PARALLEL_MIN = 1 << 16;
+    // The copy's operands, in fields so that the parallel body allocates nothing.
+    private MemorySegment packSrc;
+    private long packOff, packSam, packSak;
+    private final Parallel.RangeBody packBody = this::packRows;
+
+    private void packRows(int i0, int i1) {
+        final MemorySegment a = packSrc;
+        final long off = packOff, sam = packSam, sak = packSak;
+        final int k = this.k;
+        final float[] d = aPack;
         if (sak == 1 && sam == k) {
-            MemorySegment.copy(a, FLOAT_LE, off * 4L, d, 0, m * k);
+            MemorySegment.copy(a, FLOAT_LE, (off + (long) i0 * k) * 4L, d, i0 * k, (i1 - i0) * k);
         } else if (sak == 1) {
-            for (int i = 0; i < m; i++) MemorySegment.copy(a, FLOAT_LE, (off + i * sam) * 4L, d, i * k, k);
+            for (int i = i0; i < i1; i++) MemorySegment.copy(a, FLOAT_LE, (off + i * sam) * 4L, d, i * k, k);
         } else {
-            for (int i = 0; i < m; i++) {
+            for (int i = i0; i < i1; i++) {
                 for (int kk = 0; kk < k; kk++) d[i * k + kk] = a.get(FLOAT_LE, (off + i * sam + kk * sak) * 4L);
             }
         }

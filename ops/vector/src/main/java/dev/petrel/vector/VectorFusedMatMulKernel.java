@@ -206,7 +206,7 @@ final class VectorFusedMatMulKernel implements Kernel {
             pb = gemm.bScratch;
             pb.pack(Segments.of(b), 0, k, nn, true);
         }
-        gemm.packA(Segments.of(a), 0, k, 1, rows, k);
+        gemm.packA(ctx.parallel(), Segments.of(a), 0, k, 1, rows, k);
         gemm.multiply(ctx.parallel(), pb, Segments.of(y), 0, nn);
         return y;
     }

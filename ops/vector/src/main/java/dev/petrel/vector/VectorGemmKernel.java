@@ -68,7 +68,7 @@ final class VectorGemmKernel implements Kernel {
             pb = gemm.bScratch;
             pb.pack(Segments.of(b), 0, k, n, transB);
         }
-        gemm.packA(Segments.of(a), 0, transA ? 1 : k, transA ? m : 1, m, k);
+        gemm.packA(ctx.parallel(), Segments.of(a), 0, transA ? 1 : k, transA ? m : 1, m, k);
         gemm.multiply(ctx.parallel(), pb, ys, 0, n);
         boolean useC = c != null && beta != 0f;
         if (alpha != 1f || useC) {

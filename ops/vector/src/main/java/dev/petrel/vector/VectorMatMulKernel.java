@@ -80,7 +80,7 @@ final class VectorMatMulKernel implements Kernel {
                 pb = g.bScratch;
                 pb.pack(Segments.of(b), 0, k, n, false);
             }
-            g.packA(as, 0, k, 1, (int) ((long) batches * m), k);
+            g.packA(ctx.parallel(), as, 0, k, 1, (int) ((long) batches * m), k);
             g.multiply(ctx.parallel(), pb, ys, 0, n);
             return;
         }
