@@ -96,7 +96,7 @@ final class OrtBenchEngine implements BenchEngine {
 
     @Override
     public String details() {
-        return "ONNX Runtime " + env.getVersion() + ", default optimization level";
+        return "ONNX Runtime " + env.getVersion() + ", default optimization level" + (config.isEmpty() ? "" : ", session config " + config);
     }
 
     @Override
