@@ -42,6 +42,7 @@ final class FloatGemm {
     static final int MR = 4;
     static final int KC = Math.max(1, Integer.getInteger("petrel.gemm.kc", 768));
     static final int MC = MR * 36;
+    static final int PARTS_PER_THREAD = Integer.getInteger("petrel.gemm.parts", 2);
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -144,7 +145,7 @@ final class FloatGemm {
         int threads = (long) m * n * k < PARALLEL_MIN ? 1 : Math.min(parallel.threads(), b.panels);
         // Several parts per thread, claimed dynamically by the pool: a stalled thread then holds back
         // one part, not half the product.
-        int parts = threads <= 1 ? 1 : Math.min(b.panels, threads * 4);
+        int parts = threads <= 1 ? 1 : Math.min(b.panels, threads * PARTS_PER_THREAD);
         if (tiles.length < parts) {
             tiles = newTiles(parts);
         }
