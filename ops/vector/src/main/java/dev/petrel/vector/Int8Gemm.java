@@ -59,6 +59,9 @@ final class Int8Gemm {
     static final int NR = 2;
     static final int NRW = NR * L;
     static final int MR = 4;
+    /** Where the h accumulators start in a tile (after the s accumulators). */
+    static final int H = MR * NRW;
+    private static final int TILE = 2 * MR * NRW + 32;
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Adding then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, half to even. */
@@ -73,7 +76,7 @@ final class Int8Gemm {
     private float aScale;
     private int aZero;
     private short[][] wideB = new short[1][0];
-    private int[][] tiles = new int[1][MR * NRW + 32];
+    private int[][] tiles = new int[1][TILE];
     private float[] colScale = new float[0];
     private float[] biasPad = new float[0];
     private int[] colCorr = new int[0];
@@ -189,7 +192,7 @@ final class Int8Gemm {
         int threads = (long) m * n * k < FloatGemm.PARALLEL_MIN ? 1 : Math.min(parallel.threads(), b.panels);
         int parts = threads <= 1 ? 1 : Math.min(b.panels, threads * PARTS_PER_THREAD);
         if (tiles.length < parts) {
-            tiles = new int[parts][MR * NRW + 32];
+            tiles = new int[parts][TILE];
             wideB = new short[parts][0];
         }
         boolean hasBias = bias != null;
@@ -239,7 +242,7 @@ final class Int8Gemm {
         }
     }
 
-    private static void kernel4(int[] a, int ai, int k2, short[] b, int bi, int[] t) {
+    static void kernel4(int[] a, int ai, int k2, short[] b, int bi, int[] t) {
         final int a1 = ai + k2, a2 = a1 + k2, a3 = a2 + k2;
         IntVector s00 = IntVector.zero(IS), s01 = IntVector.zero(IS), h00 = IntVector.zero(IS), h01 = IntVector.zero(IS);
         IntVector s10 = IntVector.zero(IS), s11 = IntVector.zero(IS), h10 = IntVector.zero(IS), h11 = IntVector.zero(IS);
@@ -278,17 +281,25 @@ final class Int8Gemm {
             h31 = h31.add(p1.lanewise(VectorOperators.LSHR, 16));
             bi += 4 * L;
         }
-        combine(s00, h00).intoArray(t, 0);
-        combine(s01, h01).intoArray(t, L);
-        combine(s10, h10).intoArray(t, NRW);
-        combine(s11, h11).intoArray(t, NRW + L);
-        combine(s20, h20).intoArray(t, 2 * NRW);
-        combine(s21, h21).intoArray(t, 2 * NRW + L);
-        combine(s30, h30).intoArray(t, 3 * NRW);
-        combine(s31, h31).intoArray(t, 3 * NRW + L);
+        s00.intoArray(t, 0);
+        s01.intoArray(t, L);
+        s10.intoArray(t, NRW);
+        s11.intoArray(t, NRW + L);
+        s20.intoArray(t, 2 * NRW);
+        s21.intoArray(t, 2 * NRW + L);
+        s30.intoArray(t, 3 * NRW);
+        s31.intoArray(t, 3 * NRW + L);
+        h00.intoArray(t, H);
+        h01.intoArray(t, H + L);
+        h10.intoArray(t, H + NRW);
+        h11.intoArray(t, H + NRW + L);
+        h20.intoArray(t, H + 2 * NRW);
+        h21.intoArray(t, H + 2 * NRW + L);
+        h30.intoArray(t, H + 3 * NRW);
+        h31.intoArray(t, H + 3 * NRW + L);
     }
 
-    private static void kernel1(int[] a, int ai, int k2, short[] b, int bi, int[] t) {
+    static void kernel1(int[] a, int ai, int k2, short[] b, int bi, int[] t) {
         IntVector s0 = IntVector.zero(IS), s1 = IntVector.zero(IS), h0 = IntVector.zero(IS), h1 = IntVector.zero(IS);
         for (int q = 0; q < k2; q++) {
             ShortVector x = IntVector.broadcast(IS, a[ai + q]).reinterpretAsShorts();
@@ -300,14 +311,12 @@ final class Int8Gemm {
             h1 = h1.add(p1.lanewise(VectorOperators.LSHR, 16));
             bi += 4 * L;
         }
-        combine(s0, h0).intoArray(t, 0);
-        combine(s1, h1).intoArray(t, L);
+        s0.intoArray(t, 0);
+        s1.intoArray(t, L);
+        h0.intoArray(t, H);
+        h1.intoArray(t, H + L);
     }
 
-    /** p0 + p1 summed: s - 65535 * h, as s - (h << 16) + h. */
-    private static IntVector combine(IntVector s, IntVector h) {
-        return s.sub(h.lanewise(VectorOperators.LSHL, 16)).add(h);
-    }
 
     /** Zero-point corrections, int to float, scales and bias; writes rows r0.. of the panel's columns. */
     private void epilogue(int[] t, int rows, int r0, int j0, int cols, int n, Int8Panels b, MemorySegment y, boolean hasBias) {
@@ -316,7 +325,10 @@ final class Int8Gemm {
             long rowOff = ((long) (r0 + r) * n + j0) * 4L;
             for (int v = 0; v < NR && v * L < cols; v++) {
                 int c = j0 + v * L;
+                // p0 + p1 summed over k: s - 65535 * h, as s - (h << 16) + h.
+                IntVector h = IntVector.fromArray(IS, t, H + r * NRW + v * L);
                 IntVector acc = IntVector.fromArray(IS, t, r * NRW + v * L)
+                        .sub(h.lanewise(VectorOperators.LSHL, 16)).add(h)
                         .sub(IntVector.fromArray(IS, b.zeroPoint, c).mul(rs))
                         .sub(IntVector.fromArray(IS, colCorr, c));
                 FloatVector f = ((FloatVector) acc.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(FS, colScale, c));
