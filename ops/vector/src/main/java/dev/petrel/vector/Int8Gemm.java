@@ -36,9 +36,17 @@ import jdk.incubator.vector.VectorSpecies;
  * fmaPeak and the fp32 GEMM in the same run; machine heavily loaded by parallel builds, so the ratios
  * matter more than the absolute numbers):
  * <pre>
- *   shape (MxKxN)   fmaPeak  fp32 FloatGemm  int8 u16 widen/call  int8 u16 pre-widened  int8 portable
- *   -- see the table in IntGemmBench's Javadoc --
+ *   shape (MxKxN)   fp32 FloatGemm  int8 (bytes, widened per call)  int8Wide (16-bit panels)  quantize A alone
+ *   128x384x384          72                 77                          61                     ~43 us
+ *   128x384x1536        103                 56                          56                     ~40 us
+ *   128x1536x384         98                 55                          60                    ~230 us
+ *   fmaPeak 70 (+-73: the machine was shared), portable IntGemm about 5.6 (MiniLM profile)
  * </pre>
+ * So on Zen 4 this formulation runs at about 0.6-0.8x the fp32 micro-kernel (it needs about twice
+ * the vector ops per multiply-add: 4 per 32 against 1 FMA per 16, on ports the FMAs do not all share),
+ * and pre-widening the panels buys nothing measurable: the per-call widening is amortized over M.
+ * (Before the s and h accumulators were combined in the epilogue instead of the micro-kernel, C2
+ * hit its inlining node cutoff in the 4-row kernel and ran it unintrinsified, about 100x slower.)
  * Other formulations tried (standalone loops, same machine, same run as the fp32 4x3 FMA kernel):
  * the auto-vectorized scalar form {@code out[j] += s1[2j]*s2[2j] + s1[2j+1]*s2[2j+1]} (which C2
  * compiles to {@code vpmaddwd}/{@code vpdpwssd}) reached about a third of the fp32 kernel's rate, as it
