@@ -112,6 +112,15 @@ final class GenerateCommand implements Callable<Integer> {
             }
             ids = tokenizer.encode(prompt);
         }
+        if (ids.length == 0) throw new BadInput("the prompt has no tokens");
+        if (ids.length > lm.capacity) {
+            throw new BadInput("the prompt has " + ids.length + " tokens, more than the model's " + lm.capacity + " positions");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= lm.vocabSize) {
+                throw new BadInput("token id " + ids[i] + " (input " + i + ") is outside the vocabulary [0, " + lm.vocabSize + ")");
+            }
+        }
         if (tokenizer == null && !stops.isEmpty()) throw new BadInput("--stop needs the model's tokenizer to see text; " + model + " has none");
         err.printf(Locale.ROOT, "%s; loaded in %.0f ms%n", lm.description, (t1 - t0) / 1e6);
         err.flush();
@@ -172,9 +181,13 @@ final class GenerateCommand implements Callable<Integer> {
         final java.util.function.Supplier<Generator> generators;
         final ByteLevelBpeTokenizer tokenizer;
         final String description;
+        final int vocabSize, capacity;
 
-        private CausalLm(java.util.function.Supplier<Generator> generators, ByteLevelBpeTokenizer tokenizer, String description) {
+        private CausalLm(java.util.function.Supplier<Generator> generators, ByteLevelBpeTokenizer tokenizer, String description,
+                         int vocabSize, int capacity) {
             this.generators = generators;
+            this.vocabSize = vocabSize;
+            this.capacity = capacity;
             this.tokenizer = tokenizer;
             this.description = description;
         }
@@ -183,7 +196,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (!Files.exists(path)) throw new BadInput("no such model: " + path);
             if (isHuggingFaceFolder(path)) {
                 Gpt2Model m = Gpt2Model.load(path, DecoderOptions.defaults().threads(threads));
-                return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m);
+                return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m, m.config().vocabSize, m.config().positions);
             }
             if (Files.isRegularFile(path) && !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
                 throw new BadInput(path + " is neither a model folder nor a .onnx file");
@@ -193,7 +206,7 @@ final class GenerateCommand implements Callable<Integer> {
                         + "decoder export (decoder_model_merged.onnx, decoder_with_past_model.onnx, decoder_model.onnx or model.onnx)");
             }
             OnnxCausalLm m = OnnxCausalLm.load(path, new Options().threads(threads));
-            return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m);
+            return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m, m.vocabSize(), m.capacity());
         }
 
         static boolean isHuggingFaceFolder(Path p) {
