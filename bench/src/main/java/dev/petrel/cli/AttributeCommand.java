@@ -38,7 +38,7 @@ final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face GPT-2 folder (config.json + model.safetensors).")
     Path model;
 
-    @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer).")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (needs the model's tokenizer).")
     String prompt;
 
     @Option(names = "--prompt-ids", split = ",", paramLabel = "ID", description = "Prompt as comma-separated token ids.")

@@ -43,34 +43,34 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face GPT-2 folder, .onnx file or Optimum ONNX folder.")
     Path model;
 
-    @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer).")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (needs the model's tokenizer).")
     String prompt;
 
     @Option(names = "--prompt-ids", split = ",", paramLabel = "ID", description = "Prompt as comma-separated token ids, e.g. 1,2,3.")
     List<Integer> promptIds;
 
-    @Option(names = "--max-tokens", defaultValue = "64", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "Sampling temperature; 0 is greedy (default ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "Sampling temperature; 0 is greedy (default ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "Sample from the k most likely tokens; 0 keeps all (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample from the k most likely tokens; 0 keeps all (default ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default ${DEFAULT-VALUE}).")
     float topP;
 
-    @Option(names = "--repetition-penalty", defaultValue = "1", description = "Penalty on tokens already seen; 1 is off (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repetition-penalty", paramLabel = "R", defaultValue = "1", description = "Penalty on tokens already seen; 1 is off (default ${DEFAULT-VALUE}).")
     float repetitionPenalty;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed of sampling (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed of sampling (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--stop", paramLabel = "STR", description = "Stop when the text contains STR (repeatable); STR is not printed.")
     List<String> stops = new ArrayList<>();
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads (default ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads (default ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--print-ids", description = "After the text, print the generated token ids on one line, comma-separated.")
