@@ -61,6 +61,13 @@ final class GraphExecutor {
     private final int[][] seenDims;
     private Plan current;
     private int unplanned;
+    /** Memory of the values of unplanned top-level runs; null in subgraph executors (see {@link #runSub}). */
+    private final ScratchArena scratch;
+    /** Offset in {@link #scratch} of each value placed there in this run, -1 otherwise; and its bytes. */
+    private final int[] scratchOffset;
+    private final int[] scratchBytes;
+    /** Signatures run once without a plan: a plan is made when one comes back. */
+    private final LinkedHashMap<Signature, Boolean> seenOnce;
     /** Nanoseconds per node, summed over runs, when profiling (top level only); null otherwise. */
     private final long[] nodeNanos;
     private final long[] nodeRuns;
@@ -146,6 +153,19 @@ final class GraphExecutor {
         for (int i = 0; i < nodeCount; i++) dyingAt[i] = dying.get(i).stream().mapToInt(Integer::intValue).toArray();
 
         values = new Tensor[valueCount];
+        scratch = parent == null ? new ScratchArena() : null;
+        scratchOffset = new int[valueCount];
+        scratchBytes = new int[valueCount];
+        Arrays.fill(scratchOffset, -1);
+        int remembered = Math.max(16, 4 * maxPlans);
+        seenOnce = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Signature, Boolean> eldest) {
+                return size() > remembered;
+            }
+        };
         nodeNanos = parent == null && options.profile() ? new long[nodeCount] : null;
         nodeRuns = nodeNanos == null ? null : new long[nodeCount];
         seenTypes = new DType[valueCount];
@@ -188,12 +208,20 @@ final class GraphExecutor {
             Signature sig = Signature.of(values, graphInputIds);
             plan = plans.get(sig);
             if (plan == null) {
+                // Unplanned, in the scratch arena. A plan is made the second time a signature comes: shapes
+                // that change every run (a growing key/value cache) never pay for an arena of their own.
                 nativeInputs(null);
                 execute(null);
-                plan = Plan.record(sig, this);
-                plans.put(sig, plan);
-                current = plan;
-                return collectOutputs(true);
+                Tensor[] out = collectOutputs(true);
+                if (seenOnce.remove(sig) != null) {
+                    plan = Plan.record(sig, this);
+                    plans.put(sig, plan);
+                    current = plan;
+                    scratch.release();
+                } else {
+                    seenOnce.put(sig, Boolean.TRUE);
+                }
+                return out;
             }
             current = plan;
         }
@@ -259,6 +287,22 @@ final class GraphExecutor {
     }
 
     /**
+     * A value the plan does not hold: in the scratch arena when there is room (top level), else off-heap
+     * on its own. Subgraph executors allocate apart: a Loop feeds one iteration's outputs to the next, so
+     * their memory must outlive the run that made them.
+     */
+    private Tensor unplannedValue(int v, DType dtype, int[] dims) {
+        long n = (long) Tensor.checkedSize(dims) * dtype.byteSize();
+        if (scratch != null && v >= 0 && n > 0 && n <= Integer.MAX_VALUE) {
+            int off = scratch.allocate((int) n);
+            scratchBytes[v] = (int) n;
+            scratchOffset[v] = off;
+            if (off >= 0) return scratch.tensor(dtype, dims, off, (int) n);
+        }
+        return offHeap(dtype, dims);
+    }
+
+    /**
      * Storage for values the plan does not hold (the recording run, subgraphs, shapes that changed). It
      * is off-heap like the arena so that every tensor a kernel writes is native memory: a fast kernel that
      * saw heap and native buffers alike gets compiled for both (the JIT's type profile of its loads then
@@ -272,6 +316,11 @@ final class GraphExecutor {
 
     private void execute(Plan plan) {
         unplanned = 0;
+        if (scratch != null) {
+            scratch.reset();
+            Arrays.fill(scratchOffset, -1);
+            Arrays.fill(scratchBytes, 0);
+        }
         if (plan == null) {
             Arrays.fill(seenTypes, null);
             Arrays.fill(seenDims, null);
@@ -298,7 +347,15 @@ final class GraphExecutor {
                     throw new KernelException(nodeNames[i], node.opType(), "kernel produced no output " + k + " '" + names.get(v) + "'", null);
                 }
             }
-            for (int v : dyingAt[i]) values[v] = null;
+            for (int v : dyingAt[i]) {
+                values[v] = null;
+                if (scratchBytes[v] > 0) {
+                    if (scratchOffset[v] >= 0) scratch.free(scratchOffset[v], scratchBytes[v]);
+                    else scratch.forget(scratchBytes[v]);
+                    scratchOffset[v] = -1;
+                    scratchBytes[v] = 0;
+                }
+            }
             if (nodeNanos != null) {
                 nodeNanos[i] += System.nanoTime() - t0;
                 nodeRuns[i]++;
@@ -461,7 +518,7 @@ final class GraphExecutor {
                 if (p != null && p.dtype() == dtype && p.hasDims(dims)) t = p;
             }
             if (t == null) {
-                t = offHeap(dtype, dims);
+                t = unplannedValue(v, dtype, dims);
                 if (plan != null && v >= 0) unplanned++;
             }
             if (plan == null && v >= 0) {
