@@ -14,6 +14,9 @@ import dev.petrel.json.Json;
 import dev.petrel.spi.Float16;
 import dev.petrel.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
@@ -58,9 +61,11 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>Cost of feeding the cache back: {@link Session#run} returns every output as a new heap tensor (one
- * copy of each {@code present.*} out of the session's arena), and takes heap inputs by copying them
- * off-heap again; the past also grows by one position per token, so every step is a new input signature
- * for the session (a recording run, then a plan). See {@link Decoder#pastBytes()}.
+ * copy of each {@code present.*} out of the session's memory, into a new array), and the decoder copies
+ * it once more into native buffers it reuses from step to step, which the session then reads in place
+ * (a heap input would be copied into a newly allocated direct buffer on every step instead). Inside the
+ * graph, {@code Concat} writes past and new positions into the present: that copy is the model's own.
+ * See {@link Decoder#pastBytes()}.
  */
 public final class OnnxCausalLm {
     /** How the prompt and the following tokens are run. */
@@ -307,6 +312,8 @@ public final class OnnxCausalLm {
     public final class Decoder implements Generator.Steps {
         private final Session pastSession, noPastSession;
         private final Tensor[] past;
+        /** Native memory the past is kept in between runs, one buffer per past input, grown by doubling. */
+        private final ByteBuffer[] pastStore;
         private final Tensor[] emptyPast;
         private final float[] logits = new float[vocabSize];
         private final FloatBuffer logitsView = FloatBuffer.wrap(logits).asReadOnlyBuffer();
@@ -318,6 +325,7 @@ public final class OnnxCausalLm {
             pastSession = withPast != null ? withPast.model.newSession(options) : null;
             noPastSession = noPast != null ? noPast.model.newSession(options) : null;
             past = new Tensor[2 * layers];
+            pastStore = new ByteBuffer[2 * layers];
             emptyPast = new Tensor[2 * layers];
             for (int i = 0; i < emptyPast.length; i++) emptyPast[i] = Tensor.allocate(pastType, 1, heads, 0, headSize);
         }
@@ -451,10 +459,33 @@ public final class OnnxCausalLm {
                         throw new ModelFormatException(s.file + ": " + s.present[i] + " came out "
                                 + (p == null ? "missing" : p.describe()) + ", expected " + expected + " positions on axis 2");
                     }
-                    past[i] = p;
+                    past[i] = keep(i, p);
                 }
             }
             position += newRows;
+        }
+
+        /**
+         * The present output {@code p} copied into this decoder's native buffer for past input {@code i}.
+         * The session hands outputs over on the heap and copies heap inputs into new direct buffers; a
+         * direct input is read in place, so this copy replaces that allocation and copy with a copy into
+         * memory reused from step to step.
+         */
+        private Tensor keep(int i, Tensor p) {
+            int n = p.bytes().limit();
+            ByteBuffer store = pastStore[i];
+            if (store == null || store.capacity() < n) {
+                int size = store == null ? n : Math.max(n, 2 * store.capacity());
+                size = (int) Math.min(Integer.MAX_VALUE, Math.max(size, n));
+                store = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+                pastStore[i] = store;
+            }
+            ByteBuffer view = store.duplicate();
+            ((Buffer) view).position(0);
+            ((Buffer) view).limit(n);
+            ByteBuffer exact = view.slice().order(ByteOrder.LITTLE_ENDIAN);
+            Tensor.copyBytes(p.bytes(), 0, exact, 0, n);
+            return Tensor.wrap(p.dtype(), exact, p.dims());
         }
 
         private void copyRow(Tensor logitsTensor, int row, float[] into, int offset) {

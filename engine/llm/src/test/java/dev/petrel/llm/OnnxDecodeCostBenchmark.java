@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * Where a decode step of an ONNX decoder export goes, at the fixtures' tiny size: the whole step
  * through {@link OnnxCausalLm}, the same step re-run with unchanged shapes (the session's planned path),
  * and the two copies the present-to-past round trip makes outside the graph, reproduced on buffers of
- * the same sizes: output arena -> new heap tensor ({@code Tensor.copy}), heap input -> new direct
- * buffer (what the session does for heap inputs of a shape it has no plan for). Not part of the test
+ * the same sizes: output arena -> new heap tensor ({@code Tensor.copy}, in the session), heap -> new
+ * direct buffer (what the session does with heap inputs of a shape it has no plan for), heap -> reused
+ * direct buffer (what {@link OnnxCausalLm.Decoder} does instead). Not part of the test
  * suite. Run from engine/llm after {@code mvn -o -pl bench -am package}:
  *
  * <pre>
@@ -30,7 +31,8 @@ public final class OnnxDecodeCostBenchmark {
         for (int i = 0; i < prompt; i++) ids[i] = 30 + 17 * i;
         System.out.println(lm);
         for (int round = 0; round < rounds; round++) {   // the first rounds warm the JIT up
-            long[] step = new long[steps], copyOut = new long[steps], copyIn = new long[steps];
+            long[] step = new long[steps], copyOut = new long[steps], copyIn = new long[steps], copyReused = new long[steps];
+            ByteBuffer reused = direct(lm.capacity() * lm.heads() * lm.headSize() * 4);
             long bytes = 0;
             try (OnnxCausalLm.Decoder d = lm.newDecoder()) {
                 d.prefill(ids);
@@ -54,15 +56,18 @@ public final class OnnxDecodeCostBenchmark {
                     Tensor off = Tensor.wrap(DType.FLOAT, direct(heap.size() * 4), dims);
                     Tensor.copyBytes(heap.bytes(), 0, off.bytes(), 0, heap.size() * 4);
                     long t2 = System.nanoTime();
+                    Tensor.copyBytes(heap.bytes(), 0, reused, 0, heap.size() * 4);
+                    long t3 = System.nanoTime();
                     copyOut[s] += t1 - t0;
                     copyIn[s] += t2 - t1;
+                    copyReused[s] += t3 - t2;
                 }
             }
             double planned = plannedStepMicros(lm, prompt + steps / 2);
             System.out.printf("round %d: %d steps (past %d..%d positions), median %.1f us/step; same step re-run with a plan %.1f us; "
-                            + "per step: %.1f KiB of past, copy out %.2f us, copy in (new direct buffer) %.2f us (medians)%n",
+                            + "per step: %.1f KiB of past, copy out %.2f us, copy in: to a new direct buffer %.2f us, to a reused one %.2f us (medians)%n",
                     round, steps, prompt, prompt + steps - 1, median(step), planned, bytes / 1024.0 / steps,
-                    median(copyOut), median(copyIn));
+                    median(copyOut), median(copyIn), median(copyReused));
         }
     }
 
