@@ -66,6 +66,8 @@ final class GraphExecutor {
     /** Offset in {@link #scratch} of each value placed there in this run, -1 otherwise; and its bytes. */
     private final int[] scratchOffset;
     private final int[] scratchBytes;
+    /** Carried graph outputs by value id (see {@link Session#carry}); empty for most sessions. */
+    private final Map<Integer, Carry> carries = new HashMap<>();
     /** Signatures run once without a plan: a plan is made when one comes back. */
     private final LinkedHashMap<Signature, Boolean> seenOnce;
     /** Nanoseconds per node, summed over runs, when profiling (top level only); null otherwise. */
@@ -213,6 +215,7 @@ final class GraphExecutor {
                 nativeInputs(null);
                 execute(null);
                 Tensor[] out = collectOutputs(true);
+                commitCarries();
                 if (seenOnce.remove(sig) != null) {
                     plan = Plan.record(sig, this);
                     plans.put(sig, plan);
@@ -227,7 +230,9 @@ final class GraphExecutor {
         }
         nativeInputs(plan);
         execute(plan);
-        return collectOutputs(true);
+        Tensor[] out = collectOutputs(true);
+        commitCarries();
+        return out;
     }
 
     /** Runs this executor as a subgraph: inputs by position, outer-scope values from the parent. */
@@ -260,6 +265,7 @@ final class GraphExecutor {
             Tensor t = values[v];
             // A graph output that is an input, initializer or outer value is copied: the caller owns outputs.
             boolean produced = constants[v] == null && !isOuterOrInput(v);
+            if (toCaller && carries.containsKey(v)) continue;
             out[i] = t == null ? null : produced && !toCaller ? t : t.copy();
         }
         return out;
@@ -283,6 +289,69 @@ final class GraphExecutor {
             }
             Tensor.copyBytes(t.bytes(), 0, copy.bytes(), 0, t.size() * t.dtype().byteSize());
             values[v] = copy;
+        }
+    }
+
+    void carry(String output) {
+        int v = ids.get(output);
+        carries.putIfAbsent(v, new Carry());
+        current = null;
+        plans.clear();
+    }
+
+    Tensor carriedValue(String output) {
+        Carry c = carries.get(ids.get(output));
+        return c == null ? null : c.value;
+    }
+
+    void clearCarried() {
+        for (Carry c : carries.values()) c.value = null;
+    }
+
+    private void commitCarries() {
+        if (carries.isEmpty()) return;
+        for (Map.Entry<Integer, Carry> e : carries.entrySet()) {
+            Carry c = e.getValue();
+            if (c.pending != null) c.commit(c.pending);
+            c.pending = null;
+        }
+    }
+
+    /**
+     * The memory of one carried output: two off-heap buffers used in turn, so that a run can read the
+     * value carried from the last run (as an input) while writing the next one; each grows by doubling
+     * when the value outgrows it (a key/value cache grows one position per step).
+     */
+    private static final class Carry {
+        private final ByteBuffer[] buffers = new ByteBuffer[2];
+        /** Index of the buffer holding {@link #value}. */
+        private int holding = 1;
+        Tensor value;
+        Tensor pending;
+
+        /** Storage for this run's value, in the buffer not holding the carried one. */
+        Tensor next(DType dtype, int[] dims) {
+            long n = (long) Tensor.checkedSize(dims) * dtype.byteSize();
+            if (n > Integer.MAX_VALUE) {
+                throw new UnsupportedFeatureException("a carried output of " + n + " bytes is larger than one buffer holds (2 GiB)");
+            }
+            int b = 1 - holding;
+            ByteBuffer buf = buffers[b];
+            if (buf == null || buf.capacity() < n) {
+                long cap = Math.max(n, buf == null ? 0 : Math.min(Integer.MAX_VALUE, 2L * buf.capacity()));
+                buf = ByteBuffer.allocateDirect((int) Math.max(64, cap)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                buffers[b] = buf;
+            }
+            ByteBuffer slice = buf.duplicate();
+            ((Buffer) slice).position(0);
+            ((Buffer) slice).limit((int) n);
+            return Tensor.wrap(dtype, slice.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN), dims);
+        }
+
+        void commit(Tensor t) {
+            // The value written this run lives in the buffer that did not hold the last one.
+            holding = 1 - holding;
+            value = t;
         }
     }
 
@@ -513,7 +582,9 @@ final class GraphExecutor {
             }
             int v = outIds[node][i];
             Tensor t = null;
-            if (plan != null && v >= 0) {
+            Carry carry = carries.isEmpty() || v < 0 ? null : carries.get(v);
+            if (carry != null) t = carry.next(dtype, dims);
+            if (t == null && plan != null && v >= 0) {
                 Tensor p = plan.planned[v];
                 if (p != null && p.dtype() == dtype && p.hasDims(dims)) t = p;
             }
@@ -521,6 +592,7 @@ final class GraphExecutor {
                 t = unplannedValue(v, dtype, dims);
                 if (plan != null && v >= 0) unplanned++;
             }
+            if (carry != null) carry.pending = t;
             if (plan == null && v >= 0) {
                 seenTypes[v] = dtype;
                 seenDims[v] = t.dims();
@@ -612,7 +684,7 @@ final class GraphExecutor {
             List<Integer> candidates = new ArrayList<>();
             for (int i = 0; i < nodeCount; i++) {
                 for (int v : ex.outIds[i]) {
-                    if (v < 0) continue;
+                    if (v < 0 || ex.carries.containsKey(v)) continue;
                     if (ex.seenTypes[v] == null) continue;
                     long size = (long) Tensor.checkedSize(ex.seenDims[v]) * ex.seenTypes[v].byteSize();
                     if (size == 0) continue;

@@ -104,6 +104,24 @@ class SessionTest {
     }
 
     @Test
+    void carryChecksItsNames() {
+        try (Session s = Model.of(chain(), kernels()).newSession()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.carry("nope", "x"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no graph output named 'nope'");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.carry("y", "nope"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no graph input named 'nope'");
+            // y = x + 3 rows doubled, fed back as x: each run doubles the rows and adds 3.
+            s.carry("y", "x");
+            assertThat(s.run(Map.of("x", Tensor.of(new float[] {0, 0, 0}, 1, 3)))).isEmpty();
+            assertThat(s.run(Map.of())).isEmpty();
+            s.carry("y", "x"); // idempotent
+            s.clearCarried();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.run(Map.of()))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("carried from output 'y'");
+        }
+    }
+
+    @Test
     void rejectsBadInputsWithClearMessages() {
         Model m = Model.of(chain(), kernels());
         try (Session s = m.newSession()) {
