@@ -14,9 +14,6 @@ import dev.petrel.json.Json;
 import dev.petrel.spi.Float16;
 import dev.petrel.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
-import java.nio.Buffer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
@@ -60,12 +57,10 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>Cost of feeding the cache back: {@link Session#run} returns every output as a new heap tensor (one
- * copy of each {@code present.*} out of the session's memory, into a new array), and the decoder copies
- * it once more into native buffers it reuses from step to step, which the session then reads in place
- * (a heap input would be copied into a newly allocated direct buffer on every step instead). Inside the
- * graph, {@code Concat} writes past and new positions into the present: that copy is the model's own.
- * See {@link Decoder#pastBytes()}.
+ * <p>The key/value cache stays inside the with-past session between steps ({@link Session#carry}: each
+ * {@code present.*} output is written to session memory and read as the next run's past), so nothing is
+ * copied out of the graph and back per token; the one copy left is the model's own {@code Concat} of
+ * past and new positions into the present.
  */
 public final class OnnxCausalLm {
     /** How the prompt and the following tokens are run. */
@@ -311,9 +306,11 @@ public final class OnnxCausalLm {
      */
     public final class Decoder implements Generator.Steps {
         private final Session pastSession, noPastSession;
-        private final Tensor[] past;
-        /** Native memory the past is kept in between runs, one buffer per past input, grown by doubling. */
-        private final ByteBuffer[] pastStore;
+        /**
+         * The no-past model's present.* after a {@link Layout#SPLIT} prompt, passed once to the with-past
+         * session; null otherwise (the with-past session carries its own presents).
+         */
+        private final Tensor[] handover;
         private final Tensor[] emptyPast;
         private final float[] logits = new float[vocabSize];
         private final FloatBuffer logitsView = FloatBuffer.wrap(logits).asReadOnlyBuffer();
@@ -324,10 +321,11 @@ public final class OnnxCausalLm {
         Decoder() {
             pastSession = withPast != null ? withPast.model.newSession(options) : null;
             noPastSession = noPast != null ? noPast.model.newSession(options) : null;
-            past = new Tensor[2 * layers];
-            pastStore = new ByteBuffer[2 * layers];
+            handover = new Tensor[2 * layers];
             emptyPast = new Tensor[2 * layers];
             for (int i = 0; i < emptyPast.length; i++) emptyPast[i] = Tensor.allocate(pastType, 1, heads, 0, headSize);
+            // The cache stays in the with-past session from run to run: no copy out and back in per token.
+            for (int i = 0; i < 2 * layers; i++) pastSession.carry(withPast.present[i], withPast.past[i]);
         }
 
         @Override
@@ -349,8 +347,9 @@ public final class OnnxCausalLm {
         /** Empties the cache. */
         @Override
         public void reset() {
+            // The next run passes an empty past (or the no-past model's presents), which restarts the session's.
             position = 0;
-            java.util.Arrays.fill(past, null);
+            java.util.Arrays.fill(handover, null);
         }
 
         /** The logits after the last token fed: a read-only view overwritten by the next call. */
@@ -363,11 +362,9 @@ public final class OnnxCausalLm {
             return logits;
         }
 
-        /** Bytes of past keys and values fed to the next step (each step copies them twice; see the class comment). */
+        /** Bytes of past keys and values the next step reads (kept in the with-past session). */
         public long pastBytes() {
-            long n = 0;
-            for (Tensor t : past) if (t != null) n += t.bytes().limit();
-            return n;
+            return layers == 0 ? 0 : 2L * layers * heads * headSize * position * pastType.byteSize();
         }
 
         /** Feeds tokens after those in the cache; returns the logits after the last one. */
@@ -439,7 +436,11 @@ public final class OnnxCausalLm {
             if (s.attentionMask != null) in.put(s.attentionMask, ones(s.maskType, pastLength + n));
             if (s.positionIds != null) in.put(s.positionIds, positions(s.positionType, first, n));
             if (s.useCacheBranch != null) in.put(s.useCacheBranch, Tensor.of(new boolean[] {usePast}, 1));
-            for (int i = 0; i < s.layers * 2; i++) in.put(s.past[i], usePast ? past[i] : emptyPast[i]);
+            for (int i = 0; i < s.layers * 2; i++) {
+                // With the past in use it comes from the session, except right after a split prompt.
+                if (!usePast) in.put(s.past[i], emptyPast[i]);
+                else if (handover[i] != null) in.put(s.past[i], handover[i]);
+            }
             Map<String, Tensor> out = session.run(in);
             Tensor l = out.get(s.logits);
             if (l.rank() != 3 || l.dim(0) != 1 || l.dim(1) != n || l.dim(2) != vocabSize) {
@@ -451,41 +452,19 @@ public final class OnnxCausalLm {
                 for (int r = 0; r < rows; r++) copyRow(l, firstRow + r, allLogits, r * vocabSize);
             }
             copyRow(l, n - 1, logits, 0);
-            if (!recompute) {
-                int expected = pastLength + n;
+            if (s == noPast && layout == Layout.SPLIT) {
                 for (int i = 0; i < s.presentLayers * 2; i++) {
                     Tensor p = out.get(s.present[i]);
-                    if (p == null || p.rank() != 4 || p.dim(2) != expected) {
+                    if (p == null || p.rank() != 4 || p.dim(2) != n) {
                         throw new ModelFormatException(s.file + ": " + s.present[i] + " came out "
-                                + (p == null ? "missing" : p.describe()) + ", expected " + expected + " positions on axis 2");
+                                + (p == null ? "missing" : p.describe()) + ", expected " + n + " positions on axis 2");
                     }
-                    past[i] = keep(i, p);
+                    handover[i] = p;
                 }
+            } else if (s == withPast) {
+                java.util.Arrays.fill(handover, null);
             }
             position += newRows;
-        }
-
-        /**
-         * The present output {@code p} copied into this decoder's native buffer for past input {@code i}.
-         * The session hands outputs over on the heap and copies heap inputs into new direct buffers; a
-         * direct input is read in place, so this copy replaces that allocation and copy with a copy into
-         * memory reused from step to step.
-         */
-        private Tensor keep(int i, Tensor p) {
-            int n = p.bytes().limit();
-            ByteBuffer store = pastStore[i];
-            if (store == null || store.capacity() < n) {
-                int size = store == null ? n : Math.max(n, 2 * store.capacity());
-                size = (int) Math.min(Integer.MAX_VALUE, Math.max(size, n));
-                store = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-                pastStore[i] = store;
-            }
-            ByteBuffer view = store.duplicate();
-            ((Buffer) view).position(0);
-            ((Buffer) view).limit(n);
-            ByteBuffer exact = view.slice().order(ByteOrder.LITTLE_ENDIAN);
-            Tensor.copyBytes(p.bytes(), 0, exact, 0, n);
-            return Tensor.wrap(p.dtype(), exact, p.dims());
         }
 
         private void copyRow(Tensor logitsTensor, int row, float[] into, int offset) {

@@ -1,21 +1,21 @@
 package dev.petrel.llm;
 
-import dev.petrel.DType;
+import dev.petrel.Model;
 import dev.petrel.Options;
+import dev.petrel.Session;
 import dev.petrel.Tensor;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Where a decode step of an ONNX decoder export goes, at the fixtures' tiny size: the whole step
- * through {@link OnnxCausalLm}, the same step re-run with unchanged shapes (the session's planned path),
- * and the two copies the present-to-past round trip makes outside the graph, reproduced on buffers of
- * the same sizes: output arena -> new heap tensor ({@code Tensor.copy}, in the session), heap -> new
- * direct buffer (what the session does with heap inputs of a shape it has no plan for), heap -> reused
- * direct buffer (what {@link OnnxCausalLm.Decoder} does instead). Not part of the test
- * suite. Run from engine/llm after {@code mvn -o -pl bench -am package}:
+ * What feeding an ONNX decoder export's cache back costs per token, at the fixtures' tiny size: decode
+ * steps through {@link OnnxCausalLm} (the cache carried inside the session, {@link Session#carry}) against
+ * the same steps on a plain session where every {@code present.*} comes out as a new heap tensor and goes
+ * back in as the next past (which the session copies into native memory again). Medians per step. Not
+ * part of the test suite. Run from engine/llm after {@code mvn -o -pl bench -am package}:
  *
  * <pre>
  * java -cp target/test-classes:../../bench/target/lib/'*' dev.petrel.llm.OnnxDecodeCostBenchmark [file.onnx] [rounds]
@@ -24,15 +24,16 @@ import java.nio.file.Path;
 public final class OnnxDecodeCostBenchmark {
     public static void main(String[] args) throws IOException {
         Path file = Path.of(args.length > 0 ? args[0] : "src/test/resources/gpt2/onnx/gpt2-tiny-past-opset17.onnx");
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         OnnxCausalLm lm = OnnxCausalLm.load(file, new Options().threads(1));
+        if (lm.layout() != OnnxCausalLm.Layout.WITH_PAST) throw new IllegalArgumentException("needs a with-past file, got " + lm);
+        Model model = Model.load(file);
         int prompt = 8, steps = lm.capacity() - prompt;
         int[] ids = new int[prompt];
         for (int i = 0; i < prompt; i++) ids[i] = 30 + 17 * i;
         System.out.println(lm);
         for (int round = 0; round < rounds; round++) {   // the first rounds warm the JIT up
-            long[] step = new long[steps], copyOut = new long[steps], copyIn = new long[steps], copyReused = new long[steps];
-            ByteBuffer reused = direct(lm.capacity() * lm.heads() * lm.headSize() * 4);
+            long[] carried = new long[steps], copied = new long[steps];
             long bytes = 0;
             try (OnnxCausalLm.Decoder d = lm.newDecoder()) {
                 d.prefill(ids);
@@ -40,64 +41,50 @@ public final class OnnxDecodeCostBenchmark {
                     bytes += d.pastBytes();
                     long t0 = System.nanoTime();
                     d.decode(s % 400);
-                    step[s] = System.nanoTime() - t0;
+                    carried[s] = System.nanoTime() - t0;
                 }
             }
-            // The copies of the same bytes, per past tensor, as the session makes them.
-            int tensors = 2 * lm.layers();
-            for (int s = 0; s < steps; s++) {
-                int positions = prompt + s;
-                for (int k = 0; k < tensors; k++) {
-                    int[] dims = {1, lm.heads(), positions + 1, lm.headSize()};
-                    Tensor arena = Tensor.wrap(DType.FLOAT, direct(Tensor.checkedSize(dims) * 4), dims);
+            try (Session session = model.newSession(new Options().threads(1))) {
+                Map<String, Tensor> past = new HashMap<>();
+                for (int l = 0; l < lm.layers(); l++) {
+                    for (String kv : new String[] {"key", "value"}) {
+                        past.put("past_key_values." + l + "." + kv, Tensor.allocate(dev.petrel.DType.FLOAT, 1, lm.heads(), 0, lm.headSize()));
+                    }
+                }
+                Map<String, Tensor> out = session.run(inputs(ids, 0, past));
+                for (int s = 0; s < steps; s++) {
+                    past.clear();
+                    for (Map.Entry<String, Tensor> e : out.entrySet()) {
+                        if (e.getKey().startsWith("present.")) past.put(e.getKey().replace("present.", "past_key_values."), e.getValue());
+                    }
                     long t0 = System.nanoTime();
-                    Tensor heap = arena.copy();
-                    long t1 = System.nanoTime();
-                    Tensor off = Tensor.wrap(DType.FLOAT, direct(heap.size() * 4), dims);
-                    Tensor.copyBytes(heap.bytes(), 0, off.bytes(), 0, heap.size() * 4);
-                    long t2 = System.nanoTime();
-                    Tensor.copyBytes(heap.bytes(), 0, reused, 0, heap.size() * 4);
-                    long t3 = System.nanoTime();
-                    copyOut[s] += t1 - t0;
-                    copyIn[s] += t2 - t1;
-                    copyReused[s] += t3 - t2;
+                    out = session.run(inputs(new int[] {s % 400}, prompt + s, past));
+                    copied[s] = System.nanoTime() - t0;
                 }
             }
-            double planned = plannedStepMicros(lm, prompt + steps / 2);
-            System.out.printf("round %d: %d steps (past %d..%d positions), median %.1f us/step; same step re-run with a plan %.1f us; "
-                            + "per step: %.1f KiB of past, copy out %.2f us, copy in: to a new direct buffer %.2f us, to a reused one %.2f us (medians)%n",
-                    round, steps, prompt, prompt + steps - 1, median(step), planned, bytes / 1024.0 / steps,
-                    median(copyOut), median(copyIn), median(copyReused));
+            System.out.printf("round %d: %d steps (past %d..%d positions, %.1f KiB on average): carried in the session %.1f us/step, "
+                            + "copied out and back %.1f us/step (medians)%n",
+                    round, steps, prompt, prompt + steps - 1, bytes / 1024.0 / steps, median(carried), median(copied));
         }
+    }
+
+    private static Map<String, Tensor> inputs(int[] ids, int position, Map<String, Tensor> past) {
+        Map<String, Tensor> in = new HashMap<>(past);
+        long[] t = new long[ids.length], pos = new long[ids.length], mask = new long[position + ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            t[i] = ids[i];
+            pos[i] = position + i;
+        }
+        Arrays.fill(mask, 1L);
+        in.put("input_ids", Tensor.of(t, 1, ids.length));
+        in.put("position_ids", Tensor.of(pos, 1, ids.length));
+        in.put("attention_mask", Tensor.of(mask, 1, mask.length));
+        return in;
     }
 
     private static double median(long[] nanos) {
         long[] s = nanos.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s[s.length / 2] / 1e3;
-    }
-
-    private static ByteBuffer direct(int bytes) {
-        return ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** One decode step at {@code past} positions, run 50 times on the same shapes: the session's planned path. */
-    private static double plannedStepMicros(OnnxCausalLm lm, int past) {
-        try (OnnxCausalLm.Decoder d = lm.newDecoder()) {
-            int[] ids = new int[past];
-            d.prefill(ids);
-            // Re-feeding the token at the same position keeps every input shape: the first run records the plan.
-            int[] prefix = new int[past - 1];
-            int runs = 51;
-            long[] t = new long[runs];
-            for (int i = 0; i < runs; i++) {
-                d.reset();
-                d.prefill(prefix);
-                long t0 = System.nanoTime();
-                d.decode(7);
-                t[i] = System.nanoTime() - t0;
-            }
-            return median(t);
-        }
     }
 }
