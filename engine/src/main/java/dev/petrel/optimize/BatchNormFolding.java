@@ -62,8 +62,12 @@ final class BatchNormFolding implements Pass {
     @Override
     public int apply(GraphEdit g) {
         int n = 0;
-        for (Node bn : new ArrayList<>(g.nodes())) {
-            if (!is(bn, "BatchNormalization") || g.producer(out(bn)) != bn) continue;
+        List<String> bnOutputs = new ArrayList<>();
+        for (Node bn : g.nodes()) if (is(bn, "BatchNormalization")) bnOutputs.add(out(bn));
+        for (String o : bnOutputs) {
+            // Looked up again: an earlier fold renames what nodes read, which replaces them.
+            Node bn = g.producer(o);
+            if (!is(bn, "BatchNormalization")) continue;
             Affine a = match(g, bn);
             if (a == null) continue;
             if (foldBackward(g, a) || foldForward(g, a)) {
