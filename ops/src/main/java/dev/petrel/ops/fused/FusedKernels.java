@@ -37,6 +37,7 @@ public final class FusedKernels {
             }
         });
         r.add(DOMAIN, "Attention", 1, 1, f, AttentionKernel::new);
+        r.add(DOMAIN, SimplifiedLinearAttentionKernel.OP, 1, 1, f, SimplifiedLinearAttentionKernel::new);
     }
 
     private static Kernel erf(KernelRegistry r, Node node) {
