@@ -17,5 +17,6 @@ final class AttentionKernels {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorAttentionKernel(node, setup); }
         });
+        r.add("dev.petrel", "SimplifiedLinearAttention", 1, 1, EnumSet.of(DType.FLOAT), VectorLinearAttentionKernel::new);
     }
 }
