@@ -86,6 +86,54 @@ class SlabOnnxTest {
         System.out.println(file + ": " + r.nodesBefore() + " -> " + r.nodesAfter() + " nodes, " + r.applied() + " " + after);
     }
 
+    /**
+     * Every SLA block (three Einsums each in the export) becomes one dev.petrel::SimplifiedLinearAttention:
+     * slab-deit has 2, slab-swin 2 (stage 1); no Einsum and no depth-wise Conv of those blocks is left.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset14.onnx", "slab-deit-opset17.onnx",
+            "slab-swin-opset14.onnx", "slab-swin-opset17.onnx"})
+    void fusesEverySlaBlock(String file) {
+        Graph graph = Model.readGraph(DIR.resolve(file));
+        Map<String, Integer> before = ops(graph);
+        int blocks = before.get("Einsum") / 3;
+        assertThat(blocks).isEqualTo(2);
+        GraphOptimizer.Result r = GraphOptimizer.standard().run(graph, Model.registry());
+        assertThat(r.applied()).contains("linear-attention-fusion x" + blocks);
+        Map<String, Integer> after = ops(r.graph());
+        assertThat(after.get("dev.petrel::SimplifiedLinearAttention")).isEqualTo(blocks);
+        assertThat(after).doesNotContainKeys("Einsum", "Reciprocal", "ReduceSum", "Relu");
+        // Only the patch embedding's Conv stays.
+        assertThat(after.get("Conv")).isEqualTo(before.get("Conv") - blocks);
+    }
+
+    /** The fused graph on the portable kernels alone (the reference SLA kernel) matches PyTorch too. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset17.onnx", "slab-swin-opset17.onnx"})
+    @SuppressWarnings("unchecked")
+    void portableKernelsMatchPyTorch(String file) throws IOException {
+        dev.petrel.spi.KernelRegistry portable = new dev.petrel.spi.KernelRegistry();
+        portable.addBackend(new dev.petrel.ops.PortableBackend());
+        Graph graph = GraphOptimizer.optimize(Model.readGraph(DIR.resolve(file)), portable);
+        assertThat(ops(graph)).containsEntry("dev.petrel::SimplifiedLinearAttention", 2);
+        Map<String, Object> ref = (Map<String, Object>) Json.parse(Json.readUtf8(DIR.resolve("reference.json")));
+        for (Object m : (List<Object>) ref.get("models")) {
+            Map<String, Object> model = (Map<String, Object>) m;
+            boolean mine = false;
+            for (Object f : (List<Object>) model.get("models")) mine |= file.equals(((Map<String, Object>) f).get("file"));
+            if (!mine) continue;
+            try (SafetensorsFile tensors = SafetensorsFile.open(DIR.resolve("reference.tensors"));
+                 Session s = Model.of(graph, portable).newSession()) {
+                for (Object c : (List<Object>) model.get("cases")) {
+                    Map<String, Object> cs = (Map<String, Object>) c;
+                    Tensor x = tensors.tensor((String) ((Map<String, Object>) cs.get("inputs")).get("pixel_values"));
+                    Tensor expected = tensors.tensor((String) ((Map<String, Object>) cs.get("outputs")).get("logits"));
+                    assertClose(s.run(Map.of("pixel_values", x)).get("logits"), expected, file + " portable");
+                }
+            }
+        }
+    }
+
     static Map<String, Integer> ops(Graph g) {
         Map<String, Integer> ops = new TreeMap<>();
         for (Node n : g.nodes()) ops.merge((n.domain().isEmpty() ? "" : n.domain() + "::") + n.opType(), 1, Integer::sum);
