@@ -32,7 +32,8 @@ import java.util.Set;
  * The Reshape targets are Concats of Shape/Gather/Unsqueeze/Div/Mul/Cast pieces computed from the block's
  * input at run time; they are evaluated here for two batch sizes (the input's dims follow from the constant
  * P [1, N, C] and the qkv weight [C_in, 3C]) and must give the shapes above for both, so the rewrite holds
- * for every batch size (the kernel checks qkv is [B, N, 3C] at run time). Every other condition is checked
+ * for every batch size (the kernel checks qkv is [B, N, 3C] at run time); targets folded to constants (a
+ * static batch) must give them for the batch size they name. Every other condition is checked
  * too: P, the filter and its bias constant FLOAT of the right shapes, the Conv a depth-wise "same" 5×5 (any
  * odd size) with stride and dilation 1, the permutations, the Split/Squeeze/ReduceSum axes, eps a FLOAT
  * scalar constant, and every value inside the pattern read only by the pattern and not a graph output.
@@ -150,29 +151,17 @@ final class LinearAttentionFusion implements Pass {
         m.heads = m.channels / m.headDim;
         findInput(g, m);
 
-        // Every Reshape target, for two batch sizes.
-        long n = m.n, cc = m.channels, c = m.headDim, h = m.heads;
-        for (long b : PROBES) {
-            Map<String, long[]> dims = new HashMap<>();
-            dims.put(m.qkv, new long[] {b, n, 3 * cc});
-            if (m.x != null) dims.put(m.x, new long[] {b, n, m.xWidth});
-            if (!reshapes(g, dims, m.reshapeQkv, new long[] {b, n, 3 * cc}, new long[] {b, n, 3, cc})) return false;
-            for (Node[] s : List.of(splitQ, splitK, splitV)) {
-                if (!reshapes(g, dims, s[0], new long[] {b, n, cc}, new long[] {b, n, h, c})) return false;
-                if (!reshapes(g, dims, s[2], new long[] {b, h, n, c}, new long[] {b * h, n, c})) return false;
-            }
-            long[] img = reshape(g, dims, image, new long[] {b * h, n, c});
-            if (img == null || img.length != 4 || img[0] != b * h || img[3] != c || img[1] * img[2] != n) return false;
-            if (m.height == 0) {
-                m.height = img[1];
-                m.width = img[2];
-            } else if (m.height != img[1] || m.width != img[2]) {
-                return false;
-            }
-            if (!reshapes(g, dims, flat, new long[] {b * h, c, m.height, m.width}, new long[] {b * h, c, n})) return false;
-            if (!reshapes(g, dims, merge, new long[] {b * h, n, c}, new long[] {b, h, n, c})) return false;
-            if (!reshapes(g, dims, result, new long[] {b, n, h, c}, new long[] {b, n, cc})) return false;
+        // Every Reshape target, for two batch sizes; targets that are constants name their own batch size.
+        Node[][] splits = {splitQ, splitK, splitV};
+        boolean shapesHold = true;
+        for (long b : PROBES) shapesHold &= shapesHold(g, m, splits, image, flat, merge, result, b);
+        if (!shapesHold) {
+            long[] fixed = eval(g, new HashMap<>(), m.reshapeQkv.input(1), 0);
+            if (fixed == null || fixed.length != 4 || fixed[0] < 1) return false;
+            m.height = 0;
+            if (!shapesHold(g, m, splits, image, flat, merge, result, fixed[0])) return false;
         }
+        long h = m.heads;
         // Nothing inside may be read from outside or be a graph output; the result keeps its name.
         for (Node node : m.nodes) {
             for (String o : node.outputs()) {
@@ -189,6 +178,30 @@ final class LinearAttentionFusion implements Pass {
         m.nodes.remove(result);
         g.removeAll(m.nodes);
         return true;
+    }
+
+    /** True when every Reshape of the pattern gives the SLA shapes for batch size {@code b}; records the grid. */
+    private static boolean shapesHold(GraphEdit g, Match m, Node[][] splits, Node image, Node flat, Node merge, Node result, long b) {
+        long n = m.n, cc = m.channels, c = m.headDim, h = m.heads;
+        Map<String, long[]> dims = new HashMap<>();
+        dims.put(m.qkv, new long[] {b, n, 3 * cc});
+        if (m.x != null) dims.put(m.x, new long[] {b, n, m.xWidth});
+        if (!reshapes(g, dims, m.reshapeQkv, new long[] {b, n, 3 * cc}, new long[] {b, n, 3, cc})) return false;
+        for (Node[] s : splits) {
+            if (!reshapes(g, dims, s[0], new long[] {b, n, cc}, new long[] {b, n, h, c})) return false;
+            if (!reshapes(g, dims, s[2], new long[] {b, h, n, c}, new long[] {b * h, n, c})) return false;
+        }
+        long[] img = reshape(g, dims, image, new long[] {b * h, n, c});
+        if (img == null || img.length != 4 || img[0] != b * h || img[3] != c || img[1] * img[2] != n) return false;
+        if (m.height == 0) {
+            m.height = img[1];
+            m.width = img[2];
+        } else if (m.height != img[1] || m.width != img[2]) {
+            return false;
+        }
+        return reshapes(g, dims, flat, new long[] {b * h, c, m.height, m.width}, new long[] {b * h, c, n})
+                && reshapes(g, dims, merge, new long[] {b * h, n, c}, new long[] {b, h, n, c})
+                && reshapes(g, dims, result, new long[] {b, n, h, c}, new long[] {b, n, cc});
     }
 
     /**
