@@ -14,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -73,7 +72,7 @@ final class VectorLinearAttentionKernel implements Kernel {
 
     /** One part's buffers. */
     private static final class Scratch {
-        float[] ka = new float[0], qa = new float[0], dw = new float[0], inv = new float[ROWS];
+        float[] ka = new float[0], qa = new float[0], dw = new float[0], prow = new float[0], inv = new float[ROWS];
         // Padded: tiles of different parts may sit side by side in the heap.
         final float[] tile = new float[MR * NW + 32];
         final float[] lanes = new float[L + 32];
@@ -82,6 +81,7 @@ final class VectorLinearAttentionKernel implements Kernel {
             if (ka.length < CHUNK * cp) ka = new float[CHUNK * cp];
             if (qa.length < ROWS * cp) qa = new float[ROWS * cp];
             if (dw.length < ROWS * dvp) dw = new float[ROWS * dvp];
+            if (prow.length < cp) prow = new float[cp];
         }
     }
 
@@ -143,6 +143,8 @@ final class VectorLinearAttentionKernel implements Kernel {
         }
         taps = new float[Math.max(1, g.kh * g.kw * cp)];
         bias = new float[cp];
+        // Fresh part scratch too: rows are copied c wide into cp-wide rows, whose padding must be 0.
+        scratch = new Scratch[0];
     }
 
     private void packFilter(Geometry g, Tensor w, Tensor b) {
@@ -190,7 +192,7 @@ final class VectorLinearAttentionKernel implements Kernel {
         final int n = g.tokens, cc = g.channels, c = g.headDim, row = 3 * cc, cp = this.cp, dvp = this.dvp;
         final int b = t / g.heads, h = t % g.heads;
         final int j0 = ch * CHUNK, j1 = Math.min(n, j0 + CHUNK), rows = j1 - j0;
-        final float[] ka = s.ka, va = this.va;
+        final float[] ka = s.ka, va = this.va, prow = s.prow;
         final long vaBase = (long) t * n * dvp;
         final MemorySegment x = qkv, p = pos;
         for (int j = j0; j < j1; j++) {
@@ -199,12 +201,17 @@ final class VectorLinearAttentionKernel implements Kernel {
             long pr = ((long) j * cc + (long) h * c) * 4L;
             int ko = (j - j0) * cp;
             int vo = (int) (vaBase + (long) j * dvp);
-            for (int d = 0; d < cp; d += L) {
-                VectorMask<Float> m = S.indexInRange(d, c);
-                FloatVector k = FloatVector.fromMemorySegment(S, x, kr + d * 4L, LE, m);
-                if (p != null) k = k.add(FloatVector.fromMemorySegment(S, p, pr + d * 4L, LE, m));
-                k.max(0f).intoArray(ka, ko + d);
-                FloatVector.fromMemorySegment(S, x, vr + d * 4L, LE, m).intoArray(va, vo + d);
+            // Rows copied into the arrays, then unmasked vector work there: the padding lanes stay 0 and
+            // no masked segment access (slower, and boxed by C2 in some profiles) is needed.
+            MemorySegment.copy(x, FLOAT_LE, kr, ka, ko, c);
+            MemorySegment.copy(x, FLOAT_LE, vr, va, vo, c);
+            if (p != null) {
+                MemorySegment.copy(p, FLOAT_LE, pr, prow, 0, c);
+                for (int d = 0; d < cp; d += L) {
+                    FloatVector.fromArray(S, ka, ko + d).add(FloatVector.fromArray(S, prow, d)).max(0f).intoArray(ka, ko + d);
+                }
+            } else {
+                for (int d = 0; d < cp; d += L) FloatVector.fromArray(S, ka, ko + d).max(0f).intoArray(ka, ko + d);
             }
         }
         // Σk over the chunk, vectorized over channels.
@@ -262,9 +269,10 @@ final class VectorLinearAttentionKernel implements Kernel {
         for (int i = i0; i < i1; i++) {
             long qr = (((long) b * n + i) * row + (long) h * c) * 4L;
             int qo = (i - i0) * cp;
+            MemorySegment.copy(x, FLOAT_LE, qr, qa, qo, c);
             FloatVector den = FloatVector.zero(S);
             for (int d = 0; d < cp; d += L) {
-                FloatVector q = FloatVector.fromMemorySegment(S, x, qr + d * 4L, LE, S.indexInRange(d, c)).max(0f);
+                FloatVector q = FloatVector.fromArray(S, qa, qo + d).max(0f);
                 q.intoArray(qa, qo + d);
                 den = q.fma(FloatVector.fromArray(S, zz, zo + d), den);
             }
@@ -274,8 +282,8 @@ final class VectorLinearAttentionKernel implements Kernel {
             for (int l = 0; l < L; l++) sum += lanes[l];
             inv[i - i0] = 1f / (sum + eps);
         }
-        final boolean conv = g.hasWeight;
-        if (conv) convolve(s, g, t, i0, i1);
+        // Without a filter the taps are empty and dw is 0 (the bias stays 0): one store path for both.
+        convolve(s, g, t, i0, i1);
         final float[] tile = s.tile, dw = s.dw;
         final int kvo = t * c * dvp;
         final MemorySegment out = y;
@@ -291,8 +299,8 @@ final class VectorLinearAttentionKernel implements Kernel {
                     for (int v = 0; v < 2; v++) {
                         int d = c0 + v * L;
                         if (d >= c) break;
-                        FloatVector acc = FloatVector.fromArray(S, tile, r * NW + v * L).mul(sc);
-                        if (conv) acc = acc.add(FloatVector.fromArray(S, dw, (r0 + r) * dvp + d));
+                        FloatVector acc = FloatVector.fromArray(S, tile, r * NW + v * L).mul(sc)
+                                .add(FloatVector.fromArray(S, dw, (r0 + r) * dvp + d));
                         if (d + L <= c) acc.intoMemorySegment(out, o + d * 4L, LE);
                         else acc.intoMemorySegment(out, o + d * 4L, LE, S.indexInRange(d, c));
                     }
@@ -312,16 +320,18 @@ final class VectorLinearAttentionKernel implements Kernel {
             int u0 = Math.max(0, ry - py), u1 = Math.min(kh, ht - py + ry);
             int v0 = Math.max(0, rx - px), v1 = Math.min(kw, wd - px + rx);
             int o = (i - i0) * dvp;
-            for (int d = 0; d < cp; d += L) {
-                FloatVector acc = FloatVector.fromArray(S, bias, d);
-                for (int u = u0; u < u1; u++) {
-                    int src = vBase + ((py + u - ry) * wd + px - rx) * dvp + d;
-                    int tap = u * kw * cp + d;
-                    for (int v = v0; v < v1; v++) {
-                        acc = FloatVector.fromArray(S, taps, tap + v * cp).fma(FloatVector.fromArray(S, va, src + v * dvp), acc);
+            System.arraycopy(bias, 0, dw, o, cp);
+            // Accumulated in dw itself: no vector lives across the variable-length tap loops, which C2
+            // otherwise may box (measured: 2 MB per run once other shapes had shaped the profile).
+            for (int u = u0; u < u1; u++) {
+                for (int v = v0; v < v1; v++) {
+                    int src = vBase + ((py + u - ry) * wd + px + v - rx) * dvp;
+                    int tap = (u * kw + v) * cp;
+                    for (int d = 0; d < cp; d += L) {
+                        FloatVector.fromArray(S, taps, tap + d).fma(FloatVector.fromArray(S, va, src + d), FloatVector.fromArray(S, dw, o + d))
+                                .intoArray(dw, o + d);
                     }
                 }
-                acc.intoArray(dw, o + d);
             }
         }
     }
