@@ -78,6 +78,7 @@ final class GenerateBench {
         PetrelGenerateEngine petrel = new PetrelGenerateEngine(s.model());
         engines.add(new Measured(petrel));
         try {
+            Path onnx = s.compare() ? onnxFile(s.model(), s.onnx()) : null;
             out.printf(Locale.ROOT, "model   %s%n", s.model());
             Measured p = engines.get(0);
             long rss0 = ProcessMemory.rss();
@@ -98,7 +99,6 @@ final class GenerateBench {
                     Runtime.getRuntime().availableProcessors());
             firstRun(p, prompt, rss0, c.vocabSize);
             if (s.compare()) {
-                Path onnx = onnxFile(s.model(), s.onnx());
                 Measured o = new Measured(new OrtGenerateEngine(onnx, s.ortOptions(), s.promptTokens(), s.newTokens(),
                         c.heads, c.headSize(), c.vocabSize));
                 engines.add(o);
