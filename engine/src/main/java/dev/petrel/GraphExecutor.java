@@ -61,6 +61,15 @@ final class GraphExecutor {
     private final int[][] seenDims;
     private Plan current;
     private int unplanned;
+    /** Memory of the values of unplanned top-level runs; null in subgraph executors (see {@link #runSub}). */
+    private final ScratchArena scratch;
+    /** Offset in {@link #scratch} of each value placed there in this run, -1 otherwise; and its bytes. */
+    private final int[] scratchOffset;
+    private final int[] scratchBytes;
+    /** Carried graph outputs by value id (see {@link Session#carry}); empty for most sessions. */
+    private final Map<Integer, Carry> carries = new HashMap<>();
+    /** Signatures run once without a plan: a plan is made when one comes back. */
+    private final LinkedHashMap<Signature, Boolean> seenOnce;
     /** Nanoseconds per node, summed over runs, when profiling (top level only); null otherwise. */
     private final long[] nodeNanos;
     private final long[] nodeRuns;
@@ -146,6 +155,19 @@ final class GraphExecutor {
         for (int i = 0; i < nodeCount; i++) dyingAt[i] = dying.get(i).stream().mapToInt(Integer::intValue).toArray();
 
         values = new Tensor[valueCount];
+        scratch = parent == null ? new ScratchArena() : null;
+        scratchOffset = new int[valueCount];
+        scratchBytes = new int[valueCount];
+        Arrays.fill(scratchOffset, -1);
+        int remembered = Math.max(16, 4 * maxPlans);
+        seenOnce = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Signature, Boolean> eldest) {
+                return size() > remembered;
+            }
+        };
         nodeNanos = parent == null && options.profile() ? new long[nodeCount] : null;
         nodeRuns = nodeNanos == null ? null : new long[nodeCount];
         seenTypes = new DType[valueCount];
@@ -188,18 +210,29 @@ final class GraphExecutor {
             Signature sig = Signature.of(values, graphInputIds);
             plan = plans.get(sig);
             if (plan == null) {
+                // Unplanned, in the scratch arena. A plan is made the second time a signature comes: shapes
+                // that change every run (a growing key/value cache) never pay for an arena of their own.
                 nativeInputs(null);
                 execute(null);
-                plan = Plan.record(sig, this);
-                plans.put(sig, plan);
-                current = plan;
-                return collectOutputs(true);
+                Tensor[] out = collectOutputs(true);
+                commitCarries();
+                if (seenOnce.remove(sig) != null) {
+                    plan = Plan.record(sig, this);
+                    plans.put(sig, plan);
+                    current = plan;
+                    scratch.release();
+                } else {
+                    seenOnce.put(sig, Boolean.TRUE);
+                }
+                return out;
             }
             current = plan;
         }
         nativeInputs(plan);
         execute(plan);
-        return collectOutputs(true);
+        Tensor[] out = collectOutputs(true);
+        commitCarries();
+        return out;
     }
 
     /** Runs this executor as a subgraph: inputs by position, outer-scope values from the parent. */
@@ -232,6 +265,7 @@ final class GraphExecutor {
             Tensor t = values[v];
             // A graph output that is an input, initializer or outer value is copied: the caller owns outputs.
             boolean produced = constants[v] == null && !isOuterOrInput(v);
+            if (toCaller && carries.containsKey(v)) continue;
             out[i] = t == null ? null : produced && !toCaller ? t : t.copy();
         }
         return out;
@@ -258,6 +292,85 @@ final class GraphExecutor {
         }
     }
 
+    void carry(String output) {
+        int v = ids.get(output);
+        carries.putIfAbsent(v, new Carry());
+        current = null;
+        plans.clear();
+    }
+
+    Tensor carriedValue(String output) {
+        Carry c = carries.get(ids.get(output));
+        return c == null ? null : c.value;
+    }
+
+    void clearCarried() {
+        for (Carry c : carries.values()) c.value = null;
+    }
+
+    private void commitCarries() {
+        if (carries.isEmpty()) return;
+        for (Map.Entry<Integer, Carry> e : carries.entrySet()) {
+            Carry c = e.getValue();
+            if (c.pending != null) c.commit(c.pending);
+            c.pending = null;
+        }
+    }
+
+    /**
+     * The memory of one carried output: two off-heap buffers used in turn, so that a run can read the
+     * value carried from the last run (as an input) while writing the next one; each grows by doubling
+     * when the value outgrows it (a key/value cache grows one position per step).
+     */
+    private static final class Carry {
+        private final ByteBuffer[] buffers = new ByteBuffer[2];
+        /** Index of the buffer holding {@link #value}. */
+        private int holding = 1;
+        Tensor value;
+        Tensor pending;
+
+        /** Storage for this run's value, in the buffer not holding the carried one. */
+        Tensor next(DType dtype, int[] dims) {
+            long n = (long) Tensor.checkedSize(dims) * dtype.byteSize();
+            if (n > Integer.MAX_VALUE) {
+                throw new UnsupportedFeatureException("a carried output of " + n + " bytes is larger than one buffer holds (2 GiB)");
+            }
+            int b = 1 - holding;
+            ByteBuffer buf = buffers[b];
+            if (buf == null || buf.capacity() < n) {
+                long cap = Math.max(n, buf == null ? 0 : Math.min(Integer.MAX_VALUE, 2L * buf.capacity()));
+                buf = ByteBuffer.allocateDirect((int) Math.max(64, cap)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                buffers[b] = buf;
+            }
+            ByteBuffer slice = buf.duplicate();
+            ((Buffer) slice).position(0);
+            ((Buffer) slice).limit((int) n);
+            return Tensor.wrap(dtype, slice.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN), dims);
+        }
+
+        void commit(Tensor t) {
+            // The value written this run lives in the buffer that did not hold the last one.
+            holding = 1 - holding;
+            value = t;
+        }
+    }
+
+    /**
+     * A value the plan does not hold: in the scratch arena when there is room (top level), else off-heap
+     * on its own. Subgraph executors allocate apart: a Loop feeds one iteration's outputs to the next, so
+     * their memory must outlive the run that made them.
+     */
+    private Tensor unplannedValue(int v, DType dtype, int[] dims) {
+        long n = (long) Tensor.checkedSize(dims) * dtype.byteSize();
+        if (scratch != null && v >= 0 && n > 0 && n <= Integer.MAX_VALUE) {
+            int off = scratch.allocate((int) n);
+            scratchBytes[v] = (int) n;
+            scratchOffset[v] = off;
+            if (off >= 0) return scratch.tensor(dtype, dims, off, (int) n);
+        }
+        return offHeap(dtype, dims);
+    }
+
     /**
      * Storage for values the plan does not hold (the recording run, subgraphs, shapes that changed). It
      * is off-heap like the arena so that every tensor a kernel writes is native memory: a fast kernel that
@@ -272,6 +385,11 @@ final class GraphExecutor {
 
     private void execute(Plan plan) {
         unplanned = 0;
+        if (scratch != null) {
+            scratch.reset();
+            Arrays.fill(scratchOffset, -1);
+            Arrays.fill(scratchBytes, 0);
+        }
         if (plan == null) {
             Arrays.fill(seenTypes, null);
             Arrays.fill(seenDims, null);
@@ -298,7 +416,15 @@ final class GraphExecutor {
                     throw new KernelException(nodeNames[i], node.opType(), "kernel produced no output " + k + " '" + names.get(v) + "'", null);
                 }
             }
-            for (int v : dyingAt[i]) values[v] = null;
+            for (int v : dyingAt[i]) {
+                values[v] = null;
+                if (scratchBytes[v] > 0) {
+                    if (scratchOffset[v] >= 0) scratch.free(scratchOffset[v], scratchBytes[v]);
+                    else scratch.forget(scratchBytes[v]);
+                    scratchOffset[v] = -1;
+                    scratchBytes[v] = 0;
+                }
+            }
             if (nodeNanos != null) {
                 nodeNanos[i] += System.nanoTime() - t0;
                 nodeRuns[i]++;
@@ -456,14 +582,17 @@ final class GraphExecutor {
             }
             int v = outIds[node][i];
             Tensor t = null;
-            if (plan != null && v >= 0) {
+            Carry carry = carries.isEmpty() || v < 0 ? null : carries.get(v);
+            if (carry != null) t = carry.next(dtype, dims);
+            if (t == null && plan != null && v >= 0) {
                 Tensor p = plan.planned[v];
                 if (p != null && p.dtype() == dtype && p.hasDims(dims)) t = p;
             }
             if (t == null) {
-                t = offHeap(dtype, dims);
+                t = unplannedValue(v, dtype, dims);
                 if (plan != null && v >= 0) unplanned++;
             }
+            if (carry != null) carry.pending = t;
             if (plan == null && v >= 0) {
                 seenTypes[v] = dtype;
                 seenDims[v] = t.dims();
@@ -555,7 +684,7 @@ final class GraphExecutor {
             List<Integer> candidates = new ArrayList<>();
             for (int i = 0; i < nodeCount; i++) {
                 for (int v : ex.outIds[i]) {
-                    if (v < 0) continue;
+                    if (v < 0 || ex.carries.containsKey(v)) continue;
                     if (ex.seenTypes[v] == null) continue;
                     long size = (long) Tensor.checkedSize(ex.seenDims[v]) * ex.seenTypes[v].byteSize();
                     if (size == 0) continue;

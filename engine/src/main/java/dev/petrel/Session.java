@@ -24,6 +24,8 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final GraphExecutor executor;
     private final List<ValueInfo> feedable = new ArrayList<>();
+    /** Carried graph outputs and the inputs they feed. */
+    private final Map<String, String> carried = new LinkedHashMap<>();
     private boolean closed;
 
     Session(Model model, Options options) {
@@ -45,12 +47,66 @@ public final class Session implements AutoCloseable {
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         if (closed) throw new IllegalStateException("session is closed");
-        checkInputs(inputs);
-        Tensor[] out = executor.runTop(inputs);
+        Map<String, Tensor> feeds = inputs;
+        if (!carried.isEmpty()) {
+            feeds = new LinkedHashMap<>(inputs);
+            for (Map.Entry<String, String> c : carried.entrySet()) {
+                if (feeds.containsKey(c.getValue())) continue;
+                Tensor held = executor.carriedValue(c.getKey());
+                if (held == null) {
+                    throw new InvalidInputException("missing input '" + c.getValue() + "': it is carried from output '"
+                            + c.getKey() + "', which no run has produced yet (pass it for the first run)");
+                }
+                feeds.put(c.getValue(), held);
+            }
+        }
+        checkInputs(feeds);
+        Tensor[] out = executor.runTop(feeds);
         Map<String, Tensor> result = new LinkedHashMap<>();
         List<ValueInfo> outputs = model.graph().outputs();
-        for (int i = 0; i < outputs.size(); i++) result.put(outputs.get(i).name(), out[i]);
+        for (int i = 0; i < outputs.size(); i++) {
+            if (!carried.containsKey(outputs.get(i).name())) result.put(outputs.get(i).name(), out[i]);
+        }
         return result;
+    }
+
+    /**
+     * Keeps graph output {@code output} inside the session after each run and feeds it to graph input
+     * {@code input} of the next run, unless that run's inputs give {@code input} themselves: a recurrent
+     * state such as a decoder's key/value cache ({@code present.0.key} to {@code past_key_values.0.key})
+     * stays in the session's memory instead of being copied out and back in every step. The carried
+     * output is no longer returned by {@link #run}. Pass the input explicitly for the first run (for
+     * example an empty past), or after {@link #clearCarried()}.
+     *
+     * <pre>{@code
+     * session.carry("present.0.key", "past_key_values.0.key");
+     * session.run(Map.of("input_ids", prompt, "past_key_values.0.key", emptyPast, ...)); // prefill
+     * session.run(Map.of("input_ids", nextToken, ...));                                // past comes from the session
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the names are not a graph output and a graph input of the same type
+     */
+    public Session carry(String output, String input) {
+        ValueInfo out = null, in = null;
+        for (ValueInfo v : model.graph().outputs()) if (v.name().equals(output)) out = v;
+        for (ValueInfo v : feedable) if (v.name().equals(input)) in = v;
+        if (out == null) throw new IllegalArgumentException("no graph output named '" + output + "'");
+        if (in == null) throw new IllegalArgumentException("no graph input named '" + input + "'");
+        if (out.dtype() != null && in.dtype() != null && out.dtype() != in.dtype()) {
+            throw new IllegalArgumentException("cannot carry output '" + output + "' (" + out.dtype() + ") to input '" + input
+                    + "' (" + in.dtype() + ")");
+        }
+        if (carried.containsValue(input) && !input.equals(carried.get(output))) {
+            throw new IllegalArgumentException("input '" + input + "' is already carried from another output");
+        }
+        carried.put(output, input);
+        executor.carry(output);
+        return this;
+    }
+
+    /** Forgets the carried values (a new sequence starts): the next run must give the carried inputs. */
+    public void clearCarried() {
+        executor.clearCarried();
     }
 
     /**

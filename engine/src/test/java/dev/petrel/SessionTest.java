@@ -65,6 +65,10 @@ class SessionTest {
             Tensor y = s.run(Map.of("x", x)).get("y");
             assertThat(y.shape()).containsExactly(4, 3);
             assertThat(y.toFloatArray()).containsExactly(4, 5, 6, 7, 8, 9, 4, 5, 6, 7, 8, 9);
+            // The first run of a signature runs in the scratch arena; the plan is made when it comes back.
+            assertThat(s.plannedBytes()).isZero();
+            Tensor y1 = s.run(Map.of("x", x)).get("y");
+            assertThat(y1.toFloatArray()).containsExactly(y.toFloatArray());
             long planned = s.plannedBytes();
             // a, b and c are 24, 24 and 48 bytes (64 aligned each): a and c never live together.
             assertThat(planned).isPositive().isLessThan(3 * 64 + 128);
@@ -79,6 +83,41 @@ class SessionTest {
             Tensor y3 = s.run(Map.of("x", Tensor.of(new float[] {0, 0, 0}, 1, 3))).get("y");
             assertThat(y3.toFloatArray()).containsExactly(3, 3, 3, 3, 3, 3);
             assertThat(s.run(Map.of("x", x)).get("y").toFloatArray()).containsExactly(y.toFloatArray());
+        }
+    }
+
+    /** Shapes that change every run (a growing key/value cache) run in the scratch arena and make no plans. */
+    @Test
+    void shapesThatChangeEveryRunNeedNoPlans() {
+        Model m = Model.of(chain(), kernels());
+        try (Session s = m.newSession()) {
+            for (int rows = 1; rows <= 40; rows++) {
+                float[] in = new float[rows * 3];
+                for (int i = 0; i < in.length; i++) in[i] = i;
+                Tensor y = s.run(Map.of("x", Tensor.of(in, rows, 3))).get("y");
+                assertThat(y.shape()).containsExactly(2 * rows, 3);
+                // y = x + 3 (three AddOnes), its rows repeated twice (Twice).
+                for (int i = 0; i < 2 * in.length; i++) assertThat(y.floats().get(i)).isEqualTo(in[i % in.length] + 3);
+                assertThat(s.plannedBytes()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void carryChecksItsNames() {
+        try (Session s = Model.of(chain(), kernels()).newSession()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.carry("nope", "x"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no graph output named 'nope'");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.carry("y", "nope"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no graph input named 'nope'");
+            // y = x + 3 rows doubled, fed back as x: each run doubles the rows and adds 3.
+            s.carry("y", "x");
+            assertThat(s.run(Map.of("x", Tensor.of(new float[] {0, 0, 0}, 1, 3)))).isEmpty();
+            assertThat(s.run(Map.of())).isEmpty();
+            s.carry("y", "x"); // idempotent
+            s.clearCarried();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.run(Map.of()))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("carried from output 'y'");
         }
     }
 

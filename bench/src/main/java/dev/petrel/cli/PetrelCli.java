@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code petrel} command line. */
 @Command(name = "petrel", mixinStandardHelpOptions = true, version = "petrel 0.1.0",
         description = "Pure-Java inference engine for efficient transformers.",
-        subcommands = {EmbedCommand.class, InspectCommand.class, RunCommand.class, ConformanceCommand.class, BenchCommand.class})
+        subcommands = {EmbedCommand.class, InspectCommand.class, RunCommand.class, ConformanceCommand.class, BenchCommand.class,
+                GenerateCommand.class, AttributeCommand.class})
 public final class PetrelCli {
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new PetrelCli());

@@ -90,6 +90,58 @@ class Gpt2OnnxTest {
         }
     }
 
+    /**
+     * The key/value cache kept in the session between steps ({@link Session#carry}): a prefill with an empty
+     * past, then a step that gives no past at all, equals PyTorch's step with the past passed in.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"gpt2-tiny-past-opset14.onnx", "gpt2-tiny-past-opset17.onnx",
+            "gpt2-tiny-merged-opset17.onnx"})
+    void carriesTheKeyValueCacheBetweenSteps(String file) throws IOException {
+        try (SafetensorsFile tensors = SafetensorsFile.open(DIR.resolve("reference.tensors"));
+             Session s = Model.load(DIR.resolve(file)).newSession()) {
+            boolean merged = file.contains("merged");
+            for (int layer = 0; layer < 2; layer++) {
+                for (String kv : new String[] {"key", "value"}) {
+                    s.carry("present." + layer + "." + kv, "past_key_values." + layer + "." + kv);
+                }
+            }
+            for (int round = 0; round < 2; round++) {
+                // Prefill: 5 tokens after an empty past (given explicitly, which also restarts the sequence).
+                Map<String, Tensor> prefill = new LinkedHashMap<>();
+                for (String in : new String[] {"input_ids", "attention_mask", "position_ids"}) prefill.put(in, tensors.tensor("prefill5/" + in));
+                for (int layer = 0; layer < 2; layer++) {
+                    for (String kv : new String[] {"key", "value"}) {
+                        prefill.put("past_key_values." + layer + "." + kv, tensors.tensor("past_empty/past_key_values." + layer + "." + kv));
+                    }
+                }
+                if (merged) prefill.put("use_cache_branch", Tensor.of(new boolean[] {true}, 1));
+                Map<String, Tensor> first = s.run(prefill);
+                assertThat(first).doesNotContainKey("present.0.key").containsKey("logits");
+                assertClose(first.get("logits"), tensors.tensor("prefill5/logits"));
+                // One step: no past in the inputs, it comes from the session.
+                Map<String, Tensor> step = new LinkedHashMap<>();
+                for (String in : new String[] {"input_ids", "attention_mask", "position_ids"}) step.put(in, tensors.tensor("past_step/" + in));
+                if (merged) step.put("use_cache_branch", Tensor.of(new boolean[] {true}, 1));
+                assertClose(s.run(step).get("logits"), tensors.tensor("past_step/logits"));
+            }
+            s.clearCarried();
+            Map<String, Tensor> noPast = new LinkedHashMap<>();
+            for (String in : new String[] {"input_ids", "attention_mask", "position_ids"}) noPast.put(in, tensors.tensor("past_step/" + in));
+            if (merged) noPast.put("use_cache_branch", Tensor.of(new boolean[] {true}, 1));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.run(noPast))
+                    .isInstanceOf(dev.petrel.InvalidInputException.class).hasMessageContaining("carried from output");
+        }
+    }
+
+    private static void assertClose(Tensor actual, Tensor expected) {
+        assertThat(actual.dims()).containsExactly(expected.dims());
+        float[] a = actual.toFloatArray(), x = expected.toFloatArray();
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - x[i]));
+        assertThat(worst).isLessThanOrEqualTo(TOLERANCE);
+    }
+
     /** Logits at a position the attention mask pads out (implementation-defined) when there is no past. */
     private static boolean padded(Tensor mask, int[] logitDims, int index) {
         int seq = logitDims[1];

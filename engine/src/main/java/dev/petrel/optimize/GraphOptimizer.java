@@ -39,6 +39,7 @@ public final class GraphOptimizer {
                 new GeluFusion(),
                 new AttentionFusion(),
                 new MatMulBiasFusion(),
+                new QuantizedMatMulFusion(),
                 new DeadNodeElimination()));
     }
 

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Generates text: prefills the prompt, then samples and decodes one token at a time, streaming the text
- * to a {@link TokenListener}. Owns a {@link Gpt2Decoder} (with its KV cache and threads) and a
- * {@link Sampler}; each {@link #generate} starts from an empty cache. Not thread-safe; close it.
+ * to a {@link TokenListener}. Owns a decoder (a {@link Gpt2Decoder} with its KV cache and threads, or an
+ * {@link OnnxCausalLm.Decoder} over ONNX sessions) and a {@link Sampler}; each {@link #generate} starts
+ * from an empty cache. Not thread-safe; close it.
  *
  * <pre>{@code
  * Gpt2Model model = Gpt2Model.load(Paths.get("gpt2"));
@@ -21,23 +22,79 @@ import java.util.List;
  * }</pre>
  */
 public final class Generator implements AutoCloseable {
-    private final Gpt2Decoder decoder;
+    /**
+     * What a generator drives: a model that feeds tokens after those in its cache and keeps the logits
+     * after the last one in an array of the vocabulary's size.
+     */
+    interface Steps extends AutoCloseable {
+        int vocabSize();
+
+        /** The most tokens the cache holds. */
+        int capacity();
+
+        /** Tokens in the cache. */
+        int position();
+
+        void reset();
+
+        /** Feeds tokens after those in the cache. */
+        void feed(int[] ids);
+
+        /** Feeds one token. */
+        void step(int id);
+
+        /** The logits after the last token fed, {@code [vocabSize]}, overwritten by the next call. */
+        float[] logitsArray();
+
+        @Override
+        void close();
+    }
+
+    private final Steps decoder;
+    private final Gpt2Decoder gpt2;
     private final Sampler sampler;
     private final ByteLevelBpeTokenizer tokenizer;
     private final int eosId;
     private final int[] context;
 
     Generator(Gpt2Decoder decoder, ByteLevelBpeTokenizer tokenizer, int eosId) {
-        this.decoder = decoder;
-        this.tokenizer = tokenizer;
-        this.eosId = eosId;
-        this.sampler = new Sampler(decoder.config().vocabSize);
-        this.context = new int[decoder.capacity() + 1];
+        this(new Gpt2Steps(decoder), decoder, tokenizer, eosId);
     }
 
-    /** The decoder this generator drives (e.g. to read the last logits). */
+    Generator(Steps steps, ByteLevelBpeTokenizer tokenizer, int eosId) {
+        this(steps, null, tokenizer, eosId);
+    }
+
+    private Generator(Steps steps, Gpt2Decoder gpt2, ByteLevelBpeTokenizer tokenizer, int eosId) {
+        this.decoder = steps;
+        this.gpt2 = gpt2;
+        this.tokenizer = tokenizer;
+        this.eosId = eosId;
+        this.sampler = new Sampler(steps.vocabSize());
+        this.context = new int[steps.capacity() + 1];
+    }
+
+    /** The decoder this generator drives (e.g. to read the last logits); null when it runs an {@link OnnxCausalLm}. */
     public Gpt2Decoder decoder() {
-        return decoder;
+        return gpt2;
+    }
+
+    /** The Java GPT-2 decoder seen as generation steps. */
+    private static final class Gpt2Steps implements Steps {
+        private final Gpt2Decoder d;
+
+        Gpt2Steps(Gpt2Decoder d) {
+            this.d = d;
+        }
+
+        @Override public int vocabSize() { return d.config().vocabSize; }
+        @Override public int capacity() { return d.capacity(); }
+        @Override public int position() { return d.position(); }
+        @Override public void reset() { d.reset(); }
+        @Override public void feed(int[] ids) { d.prefill(ids, null); }
+        @Override public void step(int id) { d.decode(id); }
+        @Override public float[] logitsArray() { return d.logitsArray(); }
+        @Override public void close() { d.close(); }
     }
 
     /** Encodes {@code prompt} with the model's tokenizer and generates after it. */
@@ -64,7 +121,7 @@ public final class Generator implements AutoCloseable {
 
         long t0 = System.nanoTime();
         decoder.reset();
-        decoder.prefill(prompt);
+        decoder.feed(prompt);
         long t1 = System.nanoTime();
 
         int generated = 0, steps = 0;
@@ -94,7 +151,7 @@ public final class Generator implements AutoCloseable {
                 reason = GenerationResult.StopReason.CONTEXT_FULL;
                 break;
             }
-            decoder.decode(id);
+            decoder.step(id);
             steps++;
         }
         if (reason != GenerationResult.StopReason.STOP_STRING) text.finish();

@@ -22,5 +22,6 @@ public final class QuantKernels {
         r.add("", "QLinearMatMul", 10, latest, BYTES, node -> new QLinearMatMulKernel());
         r.add("", "ConvInteger", 10, latest, BYTES, ConvIntegerKernel::new);
         r.add("", "QLinearConv", 10, latest, BYTES, QLinearConvKernel::new);
+        r.add("dev.petrel", "DynamicQuantMatMul", 1, latest, EnumSet.of(DType.FLOAT), node -> new DynamicQuantMatMulKernel());
     }
 }

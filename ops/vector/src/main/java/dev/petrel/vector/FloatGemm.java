@@ -152,12 +152,32 @@ final class FloatGemm {
         if (parts <= 1) {
             compute(b, 0, b.panels, c, cOff, ldcB, tiles[0]);
         } else {
-            int total = b.panels;
-            parallel.forRange(parts, (t0, t1) -> {
-                for (int t = t0; t < t1; t++) {
-                    compute(b, total * t / parts, total * (t + 1) / parts, c, cOff, ldcB, tiles[t]);
-                }
-            });
+            runB = b;
+            runC = c;
+            runCOff = cOff;
+            runLdcB = ldcB;
+            runParts = parts;
+            try {
+                parallel.forRange(parts, partsBody);
+            } finally {
+                runB = null;
+                runC = null;
+            }
+        }
+    }
+
+    // The product being split over threads, in fields so that the parallel body allocates nothing.
+    private PackedMatrix runB;
+    private MemorySegment runC;
+    private long runCOff, runLdcB;
+    private int runParts;
+    private final Parallel.RangeBody partsBody = this::computeParts;
+
+    private void computeParts(int t0, int t1) {
+        final PackedMatrix b = runB;
+        final int total = b.panels, parts = runParts;
+        for (int t = t0; t < t1; t++) {
+            compute(b, total * t / parts, total * (t + 1) / parts, runC, runCOff, runLdcB, tiles[t]);
         }
     }
 

@@ -63,6 +63,10 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorGemmKernel(node, setup); }
         });
+        registry.add("dev.petrel", "DynamicQuantMatMul", 1, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorDynamicQuantMatMulKernel(node, setup); }
+        });
         ElementwiseKernels.register(registry);
         AttentionKernels.register(registry);
     }

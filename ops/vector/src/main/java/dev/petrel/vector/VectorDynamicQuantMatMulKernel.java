@@ -1,0 +1,90 @@
+package dev.petrel.vector;
+
+import dev.petrel.DType;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Node;
+import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelContext;
+import dev.petrel.spi.KernelSetup;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])} on {@link Int8Gemm}: a constant
+ * weight and zero point are packed once per model ({@link Int8Panels}, 1x the weight's bytes; pre-widened
+ * to 16 bits, 2x, with {@code -Dpetrel.int8.wide=true}) and shared by its sessions; x of any rank >= 1
+ * is one product with its leading dimensions folded into M. Bit for bit the portable
+ * {@code DynamicQuantMatMulKernel}'s result, which takes the cases this kernel does not (a weight of
+ * another rank or type).
+ */
+final class VectorDynamicQuantMatMulKernel implements Kernel {
+    /** Keeps 16-bit panels instead of widening them per call: speed over memory (2x the weight). */
+    static final boolean WIDE = Boolean.getBoolean("petrel.int8.wide");
+
+    private final Node node;
+    private final KernelSetup setup;
+    private final Int8Panels weights;
+    private final Int8Gemm gemm = new Int8Gemm();
+    private float[] wScale = new float[0];
+    private float[] bias = new float[0];
+    private Kernel portable;
+
+    VectorDynamicQuantMatMulKernel(Node node, KernelSetup setup) {
+        this.node = node;
+        this.setup = setup;
+        Tensor w = setup.constantInput(1);
+        boolean hasZp = node.inputs().size() > 3 && !node.input(3).isEmpty();
+        Tensor zp = hasZp ? setup.constantInput(3) : null;
+        if (w != null && usable(w, zp, hasZp)) {
+            this.weights = setup.shared(List.of(w, hasZp ? zp : "no-zero-point", "int8-panels-" + Int8Gemm.NRW + (WIDE ? "-wide" : "")),
+                    () -> Int8Panels.of(w, zp, WIDE));
+        } else {
+            this.weights = null;
+        }
+    }
+
+    private static boolean usable(Tensor w, Tensor zp, boolean hasZp) {
+        if ((w.dtype() != DType.INT8 && w.dtype() != DType.UINT8) || w.rank() != 2) return false;
+        if (!hasZp) return true;
+        return zp != null && zp.dtype() == w.dtype() && (zp.size() == 1 && zp.rank() <= 1 || zp.rank() == 1 && zp.dim(0) == w.dim(1));
+    }
+
+    @Override
+    public void run(KernelContext ctx) {
+        Tensor x = ctx.requireInput(0);
+        Tensor w = ctx.requireInput(1);
+        Tensor ws = ctx.requireInput(2);
+        Tensor zp = ctx.input(3);
+        Tensor b = ctx.input(4);
+        Int8Panels panels = weights;
+        if (panels == null && usable(w, zp, zp != null)) panels = Int8Panels.of(w, zp, false);
+        int n = w.rank() == 2 ? w.dim(1) : -1;
+        if (panels == null || x.dtype() != DType.FLOAT || x.rank() < 1 || x.dim(x.rank() - 1) != w.dim(0)
+                || ws.dtype() != DType.FLOAT || !(ws.size() == 1 && ws.rank() <= 1 || ws.rank() == 1 && ws.dim(0) == n)
+                || (b != null && (b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != n))) {
+            // The reference checks every input and reports what is wrong.
+            if (portable == null) portable = Segments.portableKernel(node, setup, x.dtype());
+            portable.run(ctx);
+            return;
+        }
+        int k = w.dim(0);
+        int[] dims = x.dims();
+        int m = x.size() / Math.max(1, k);
+        int[] outDims = dims.clone();
+        outDims[outDims.length - 1] = n;
+        Tensor y = ctx.output(0, DType.FLOAT, outDims);
+        if (wScale.length < n) {
+            wScale = new float[n];
+            bias = new float[n];
+        }
+        FloatBuffer sb = ws.floats();
+        for (int j = 0; j < n; j++) wScale[j] = sb.get(ws.size() == 1 ? 0 : j);
+        if (b != null) {
+            FloatBuffer bb = b.floats();
+            for (int j = 0; j < n; j++) bias[j] = bb.get(j);
+        }
+        if (m == 0 || n == 0) return;
+        gemm.quantize(Segments.of(x), 0, m, k);
+        gemm.multiply(ctx.parallel(), panels, wScale, b == null ? null : bias, Segments.of(y));
+    }
+}

@@ -1,0 +1,120 @@
+package dev.petrel.vector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.petrel.DType;
+import dev.petrel.Model;
+import dev.petrel.Options;
+import dev.petrel.Session;
+import dev.petrel.Tensor;
+import dev.petrel.graph.Attributes;
+import dev.petrel.graph.Graph;
+import dev.petrel.graph.Node;
+import dev.petrel.graph.ValueInfo;
+import dev.petrel.spi.KernelRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API DynamicQuantMatMul against the portable reference: bit for bit, on shapes that leave
+ * partial row tiles, partial column panels and an odd K, for INT8 and UINT8 weights, per-column and
+ * scalar zero points and scales, with and without bias, on one and two threads.
+ */
+class VectorDynamicQuantMatMulTest {
+    private static final Random RANDOM = new Random(7);
+
+    /**
+     * x (a graph input) goes through Neg first when {@code nativeX}: the kernel then reads planned
+     * off-heap memory, as in a model; otherwise it reads the caller's heap tensor.
+     */
+    static Graph graph(Tensor w, Tensor ws, Tensor zp, Tensor bias, boolean nativeX) {
+        Graph.Builder g = new Graph.Builder().opset("", 14).opset("dev.petrel", 1);
+        g.input(new ValueInfo("x", DType.FLOAT, null));
+        g.initializer("w", w);
+        g.initializer("ws", ws);
+        List<String> in = new ArrayList<>(List.of(nativeX ? "nx" : "x", "w", "ws", zp == null ? "" : "zp"));
+        if (zp != null) g.initializer("zp", zp);
+        if (bias != null) {
+            g.initializer("b", bias);
+            in.add("b");
+        }
+        if (nativeX) g.node(new Node("neg", "Neg", "", 14, List.of("x"), List.of("nx"), new Attributes(List.of())));
+        g.node(new Node("q", "DynamicQuantMatMul", "dev.petrel", 1, in, List.of("y"), new Attributes(List.of())));
+        g.output(new ValueInfo("y", null, null));
+        return g.build();
+    }
+
+    static float[] run(KernelRegistry kernels, Graph graph, Tensor x, int threads) {
+        try (Session s = Model.of(graph, kernels).newSession(new Options().threads(threads))) {
+            float[] first = s.run(Map.of("x", x)).get("y").toFloatArray();
+            float[] second = s.run(Map.of("x", x)).get("y").toFloatArray();
+            assertThat(second).containsExactly(first);
+            return first;
+        }
+    }
+
+    static Tensor bytes(DType t, int size, long... shape) {
+        byte[] v = new byte[size];
+        RANDOM.nextBytes(v);
+        return Tensor.of(t, v, shape);
+    }
+
+    static Tensor floats(int size, float scale, long... shape) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) v[i] = (float) RANDOM.nextGaussian() * scale;
+        return Tensor.of(v, shape);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "1, 1, 1, INT8, true, true, true",
+        "3, 7, 5, INT8, true, true, false",
+        "5, 33, 31, UINT8, false, false, true",
+        "9, 40, 33, INT8, true, true, true",
+        "6, 64, 97, UINT8, true, false, false",
+        "130, 384, 100, INT8, true, true, true",
+        "128, 1536, 40, INT8, true, true, false"})
+    void matchesPortableBitForBit(int m, int k, int n, String type, boolean perColumn, boolean withBias, boolean nativeX) {
+        DType dt = DType.valueOf(type);
+        Tensor w = bytes(dt, k * n, k, n);
+        Tensor zp = perColumn ? bytes(dt, n, n) : bytes(dt, 1);
+        Tensor ws = perColumn ? floats(n, 0.01f, n) : Tensor.of(new float[] {0.02f});
+        Tensor bias = withBias ? floats(n, 1f, n) : null;
+        Tensor x = floats(m * k, 3f, 1, m, k);
+        Graph g = graph(w, ws, zp, bias, nativeX);
+        float[] expected = run(VectorHarness.PORTABLE, g, x, 1);
+        for (int threads : new int[] {1, 2}) {
+            assertThat(run(VectorHarness.VECTOR, g, x, threads)).as("threads %d", threads).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void edgeValuesMatchPortable() {
+        int k = 48;
+        int n = 40;
+        Tensor w = bytes(DType.INT8, k * n, k, n);
+        Tensor ws = floats(n, 0.01f, n);
+        Graph g = graph(w, ws, null, null, true);
+        float[][] inputs = new float[4][3 * k];
+        // all zero (scale 1), all positive, values that round half to even, and a NaN and an infinity
+        for (int i = 0; i < 3 * k; i++) {
+            inputs[1][i] = 1 + i;
+            inputs[2][i] = (i % 5 - 2) * 0.5f * 255f / 4f;
+            inputs[3][i] = (float) Math.sin(i);
+        }
+        inputs[3][5] = Float.NaN;
+        for (float[] v : inputs) {
+            Tensor x = Tensor.of(v, 3, k);
+            assertThat(run(VectorHarness.VECTOR, g, x, 1)).containsExactly(run(VectorHarness.PORTABLE, g, x, 1));
+        }
+        float[] inf = inputs[3].clone();
+        inf[5] = Float.POSITIVE_INFINITY;
+        Tensor x = Tensor.of(inf, 3, k);
+        assertThat(run(VectorHarness.VECTOR, g, x, 1)).containsExactly(run(VectorHarness.PORTABLE, g, x, 1));
+    }
+}
