@@ -4,6 +4,8 @@ import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -24,6 +26,10 @@ import java.nio.FloatBuffer;
 public final class DynamicQuantMatMulKernel implements Kernel {
     private final IntGemm gemm = new IntGemm();
     private int[] sums = new int[0];
+    private float[] colScale = new float[0];
+    private ByteBuffer qbuf = ByteBuffer.allocateDirect(0);
+    private Tensor qx;
+    private final Tensor qzp = Tensor.wrap(DType.UINT8, ByteBuffer.allocateDirect(1));
 
     /** DynamicQuantizeLinear's scale for data whose range, widened to include 0, is [min, max]. */
     public static float scale(float min, float max) {
@@ -73,10 +79,14 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         }
         float scale = scale(min, max);
         int zp = zeroPoint(min, scale);
-        byte[] quantized = new byte[size];
-        for (int i = 0; i < size; i++) quantized[i] = (byte) quantize(xs.get(i), scale, zp);
-        Tensor qx = Tensor.of(DType.UINT8, quantized, toLong(x.dims()));
-        Tensor qzp = Tensor.of(DType.UINT8, new byte[] {(byte) zp});
+        // The quantized x and its zero point live in buffers kept across runs: a run allocates no tensor memory.
+        if (qx == null || !qx.hasDims(x.dims())) {
+            if (qbuf.capacity() < size) qbuf = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+            qx = Tensor.wrap(DType.UINT8, qbuf, x.dims());
+        }
+        ByteBuffer qb = qx.bytes();
+        for (int i = 0; i < size; i++) qb.put(i, (byte) quantize(xs.get(i), scale, zp));
+        qzp.bytes().put(0, (byte) zp);
         gemm.prepare(qx, qzp, w, wzp, "x (quantized)", "Wq");
         int[] outDims = gemm.outDims;
         int count = gemm.batches * gemm.m * n;
@@ -86,7 +96,8 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         FloatBuffer ys = y.floats();
         FloatBuffer wsb = ws.floats();
         boolean perColumnScale = ws.size() != 1;
-        float[] colScale = new float[n];
+        if (colScale.length < n) colScale = new float[n];
+        float[] colScale = this.colScale;
         for (int j = 0; j < n; j++) colScale[j] = scale * wsb.get(perColumnScale ? j : 0);
         FloatBuffer bb = bias == null ? null : bias.floats();
         for (int o = 0; o < count; ) {
@@ -95,12 +106,6 @@ public final class DynamicQuantMatMulKernel implements Kernel {
                 ys.put(o, bb == null ? v : v + bb.get(j));
             }
         }
-    }
-
-    private static long[] toLong(int[] dims) {
-        long[] d = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) d[i] = dims[i];
-        return d;
     }
 
     private static void checkPerColumn(Tensor t, DType type, int n, String name) {
