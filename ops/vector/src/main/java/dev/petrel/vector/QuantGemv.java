@@ -20,6 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Four rows of A share each decoded chunk (prefill); one row alone is the decode-time GEMV.
  * Callers split N over threads; the weights, scales and zero points are read from their segments.
+ *
+ * <p>Measured (QuantGemvBench, one thread, shared 2-core Zen 4, noisy: ±50%), GFLOP/s for
+ * K×N = 768×3072 / 3072×768: fp32 GEMV 19.8 / 24.3 (its 9.4 MB of weights sit in L3 here), Q4 9.7 / 10.9,
+ * NF4 9.7 / 7.4. So this decode is compute-bound at about half of the L3-resident fp32 GEMV: the
+ * byte-to-float conversions of 16-byte vectors cost more than the FMAs. The next step is to decode in
+ * int lanes (a 64-byte load as 16 ints, eight shift-and-mask steps, same-width I2F) with A permuted
+ * by stride 8 and a per-lane scale vector; not done yet.
  */
 final class QuantGemv {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
