@@ -38,6 +38,7 @@ public final class GraphOptimizer {
                 new LayerNormFusion(),
                 new GeluFusion(),
                 new AttentionFusion(),
+                new BatchNormFolding(),
                 new MatMulBiasFusion(),
                 new QuantizedMatMulFusion(),
                 new DeadNodeElimination()));
