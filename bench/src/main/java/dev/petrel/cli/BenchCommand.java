@@ -24,7 +24,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure load time, first-run time, latency percentiles, throughput and memory of a model.",
-                "Inputs are synthesized from the model's declared inputs (token ids for text models)."})
+                "Inputs are synthesized from the model's declared inputs (token ids for text models).",
+                "With --generate: greedy text generation with a GPT-2 Hugging Face folder (--model): time to first token, "
+                        + "prefill and decode tokens/s, per-token latency; --compare ort runs an ONNX export with past key/values."})
 public final class BenchCommand implements Callable<Integer> {
     /** Threshold above which the engines' outputs are reported as disagreeing. */
     static final double AGREEMENT = 1e-3;
@@ -56,7 +58,8 @@ public final class BenchCommand implements Callable<Integer> {
     String compare;
 
     @Option(names = "--ort-option", description = "KEY=VALUE session configuration entry for ONNX Runtime, e.g. "
-            + "session.intra_op.allow_spinning=0; the benchmark sets session.force_spinning_stop=1 unless given here.")
+            + "session.intra_op.allow_spinning=0; the benchmark sets session.force_spinning_stop=1 unless given here "
+            + "(not with --generate, where each engine runs a whole generation at a time).")
     java.util.Map<String, String> ortOptions = new java.util.LinkedHashMap<>();
 
     @Option(names = "--pause", defaultValue = "0", description = "Milliseconds of idle time before each run when engines are "
@@ -71,8 +74,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Write the latency distributions and the summary to FILE.html or FILE.png.")
     Path report;
 
+    @Option(names = "--generate", description = "Benchmark text generation instead: a GPT-2 Hugging Face folder named by --model "
+            + "(defaults in this mode: --warmup 1, --iterations 3).")
+    boolean generate;
+
+    @Option(names = "--model", paramLabel = "FOLDER", description = "With --generate: the GPT-2 Hugging Face folder (config.json, "
+            + "model.safetensors), e.g. one written by bench/scripts/make_gpt2_small.py.")
+    Path generateModel;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128", description = "With --generate: prompt length in tokens (default ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "128", description = "With --generate: tokens generated per run, the first by "
+            + "the prefill (default ${DEFAULT-VALUE}).")
+    int newTokens;
+
+    @Option(names = "--onnx", paramLabel = "FILE", description = "With --generate --compare ort: the ONNX export with past key/values "
+            + "(default: model.onnx, decoder_model_merged.onnx or decoder_with_past_model.onnx in the model folder or its onnx/).")
+    Path onnx;
+
     @Override
     public Integer call() throws Exception {
+        if (generate) return generate();
         validate();
         System.setProperty("java.awt.headless", "true");
         PrintWriter out = spec.commandLine().getOut();
@@ -84,7 +107,45 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private Integer generate() throws Exception {
+        if (spec.commandLine().getParseResult().hasMatchedPositional(0)) {
+            throw bad("with --generate name the model folder with --model, not as an argument (got '" + model + "')");
+        }
+        for (String option : new String[] {"--seq", "--batch", "--pause", "--profile", "--report"}) {
+            if (given(option)) throw bad(option + " is not supported with --generate");
+        }
+        if (generateModel == null) throw bad("--generate needs --model FOLDER (a GPT-2 Hugging Face folder)");
+        if (!Files.isDirectory(generateModel)) throw bad("--model must be a folder (config.json, model.safetensors), got " + generateModel);
+        if (promptTokens < 1) throw bad("--prompt-tokens must be at least 1, got " + promptTokens);
+        if (newTokens < 2) throw bad("--new-tokens must be at least 2 (the first comes from the prefill), got " + newTokens);
+        if (threads < 1) throw bad("--threads must be at least 1, got " + threads);
+        int w = given("--warmup") ? warmup : 1;
+        int n = given("--iterations") ? iterations : 3;
+        if (w < 0) throw bad("--warmup must be 0 or more, got " + w);
+        if (n < 1) throw bad("--iterations must be at least 1, got " + n);
+        boolean ort = compare != null;
+        if (ort && !compare.equalsIgnoreCase("ort") && !compare.equalsIgnoreCase("onnxruntime")) {
+            throw bad("--compare supports only 'ort' (ONNX Runtime Java), got '" + compare + "'");
+        }
+        if (onnx != null && !ort) throw bad("--onnx is for --compare ort");
+        if (onnx != null && !Files.isRegularFile(onnx)) throw bad("no such ONNX file: " + onnx);
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            new GenerateBench(new GenerateBench.Settings(generateModel, onnx, promptTokens, newTokens, threads, w, n, ort, ortOptions), out).run();
+        } finally {
+            out.flush();
+        }
+        return 0;
+    }
+
     private void validate() {
+        for (String option : new String[] {"--model", "--prompt-tokens", "--new-tokens", "--onnx"}) {
+            if (given(option)) throw bad(option + " is for --generate (give an ONNX model as the argument otherwise)");
+        }
         if (seq < 1) throw bad("--seq must be at least 1, got " + seq);
         if (batch < 1) throw bad("--batch must be at least 1, got " + batch);
         if (threads < 1) throw bad("--threads must be at least 1, got " + threads);

@@ -23,5 +23,8 @@ public final class QuantKernels {
         r.add("", "ConvInteger", 10, latest, BYTES, ConvIntegerKernel::new);
         r.add("", "QLinearConv", 10, latest, BYTES, QLinearConvKernel::new);
         r.add("dev.petrel", "DynamicQuantMatMul", 1, latest, EnumSet.of(DType.FLOAT), node -> new DynamicQuantMatMulKernel());
+        Set<DType> halves = EnumSet.of(DType.FLOAT, DType.FLOAT16, DType.BFLOAT16);
+        r.add("com.microsoft", "MatMulNBits", 1, latest, halves, MatMulNBitsKernel::new);
+        r.add("com.microsoft", "MatMulBnb4", 1, latest, halves, MatMulBnb4Kernel::new);
     }
 }

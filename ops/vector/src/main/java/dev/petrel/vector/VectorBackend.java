@@ -67,6 +67,14 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorDynamicQuantMatMulKernel(node, setup); }
         });
+        registry.add("com.microsoft", "MatMulNBits", 1, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulNBitsKernel(node, setup); }
+        });
+        registry.add("com.microsoft", "MatMulBnb4", 1, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulBnb4Kernel(node, setup); }
+        });
         ElementwiseKernels.register(registry);
         AttentionKernels.register(registry);
     }

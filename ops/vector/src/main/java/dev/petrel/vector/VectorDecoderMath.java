@@ -127,7 +127,11 @@ final class VectorDecoderMath implements DecoderMath {
         if ((long) in * out < 1 << 14 || parallel.threads() <= 1) {
             t.run(0, blocks);
         } else {
-            parallel.forRange(blocks, t);
+            // One contiguous column range per thread: each row of W is then read in long runs, which the
+            // hardware prefetchers follow (ranges of a few hundred columns start a new stream every row).
+            t.blocks = blocks;
+            t.parts = Math.min(blocks, parallel.threads());
+            parallel.forRange(t.parts, t.byPart);
         }
         t.x = null; t.w = null; t.bias = null; t.y = null;
     }
@@ -136,7 +140,8 @@ final class VectorDecoderMath implements DecoderMath {
     static final class Gemv implements Parallel.RangeBody {
         float[] x, y, part;
         MemorySegment w, bias;
-        int in, out;
+        int in, out, blocks, parts;
+        final Parallel.RangeBody byPart = (p0, p1) -> run((int) ((long) blocks * p0 / parts), (int) ((long) blocks * p1 / parts));
 
         @Override
         public void run(int from, int to) {
