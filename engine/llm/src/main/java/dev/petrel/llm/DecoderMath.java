@@ -62,6 +62,29 @@ public interface DecoderMath {
     void normalize(float[] x, int rows, int d, boolean center, boolean divide, float eps, FloatBuffer gamma,
                    FloatBuffer beta, float[] out);
 
+    /**
+     * The statistics of {@link #normalize} for the row {@code x[o, o + d)}, as every provider computes them
+     * (so that all give the same bits): {@code stats[0]} the mean (0 unless {@code center}), summed in
+     * double; {@code stats[1]} {@code 1 / sqrt(mean((x − mean)²) + eps)} (1 unless {@code divide}), the
+     * square root and division in fp32 as PyTorch does.
+     */
+    static void rowStatistics(float[] x, int o, int d, boolean center, boolean divide, float eps, float[] stats) {
+        double sum = 0;
+        for (int i = 0; i < d; i++) sum += x[o + i];
+        float mean = center ? (float) (sum / d) : 0f;
+        float inv = 1f;
+        if (divide) {
+            double sq = 0;
+            for (int i = 0; i < d; i++) {
+                double c = x[o + i] - mean;
+                sq += c * c;
+            }
+            inv = 1f / (float) Math.sqrt((float) (sq / d) + eps);
+        }
+        stats[0] = mean;
+        stats[1] = inv;
+    }
+
     /** {@code x[i] = activation(x[i])} for {@code i < n}. */
     void activate(Activation activation, float[] x, int n);
 

@@ -72,23 +72,16 @@ final class PortableDecoderMath implements DecoderMath {
         t.qkv = null; t.keys = null; t.values = null; t.scores = null; t.out = null;
     }
 
+    /** Scratch of {@link #normalize}: a row's mean and inverse deviation. */
+    private final float[] stats = new float[2];
+
     @Override
     public void normalize(float[] x, int rows, int d, boolean center, boolean divide, float eps, FloatBuffer gamma,
                           FloatBuffer beta, float[] out) {
         for (int r = 0; r < rows; r++) {
             int o = r * d;
-            double sum = 0;
-            for (int i = 0; i < d; i++) sum += x[o + i];
-            float mean = center ? (float) (sum / d) : 0f;
-            float inv = 1f;
-            if (divide) {
-                double sq = 0;
-                for (int i = 0; i < d; i++) {
-                    double c = x[o + i] - mean;
-                    sq += c * c;
-                }
-                inv = 1f / (float) Math.sqrt((float) (sq / d) + eps);
-            }
+            DecoderMath.rowStatistics(x, o, d, center, divide, eps, stats);
+            float mean = stats[0], inv = stats[1];
             for (int i = 0; i < d; i++) out[o + i] = (x[o + i] - mean) * inv * gamma.get(i) + beta.get(i);
         }
     }

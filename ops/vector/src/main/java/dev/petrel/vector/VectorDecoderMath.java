@@ -408,6 +408,9 @@ final class VectorDecoderMath implements DecoderMath {
 
     // ---- elementwise ----
 
+    /** Scratch of {@link #normalize}: a row's mean and inverse deviation. */
+    private final float[] stats = new float[2];
+
     /**
      * Statistics in double exactly as the portable kernel sums them (O(d) per row), the map in vector
      * lanes with the portable kernel's operations in its order, {@code ((x − mean)·inv)·γ + β}: the
@@ -420,18 +423,8 @@ final class VectorDecoderMath implements DecoderMath {
         int full = d - d % L;
         for (int r = 0; r < rows; r++) {
             int o = r * d;
-            double sum = 0;
-            for (int i = 0; i < d; i++) sum += x[o + i];
-            float mean = center ? (float) (sum / d) : 0f;
-            float inv = 1f;
-            if (divide) {
-                double sq = 0;
-                for (int i = 0; i < d; i++) {
-                    double c = x[o + i] - mean;
-                    sq += c * c;
-                }
-                inv = 1f / (float) Math.sqrt((float) (sq / d) + eps);
-            }
+            DecoderMath.rowStatistics(x, o, d, center, divide, eps, stats);
+            float mean = stats[0], inv = stats[1];
             FloatVector vm = FloatVector.broadcast(S, mean), vi = FloatVector.broadcast(S, inv);
             for (int i = 0; i < full; i += L) {
                 long ib = i * 4L;
