@@ -333,7 +333,7 @@ final class VectorAttentionKernel implements Kernel {
      * Four rows of A (row-major from {@code ai}, stride {@code lda}) times columns c0..c0+NW of B
      * (row-major, stride {@code ldb}) over {@code kc} steps, into {@code t} (MR x NW).
      */
-    private static void kernel4(float[] a, int ai, int lda, float[] b, int c0, int ldb, int kc, float[] t) {
+    static void kernel4(float[] a, int ai, int lda, float[] b, int c0, int ldb, int kc, float[] t) {
         final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -367,7 +367,7 @@ final class VectorAttentionKernel implements Kernel {
     }
 
     /** One row: two k steps per iteration into separate accumulators to hide the FMA latency. */
-    private static void kernel1(float[] a, int ai, float[] b, int c0, int ldb, int kc, float[] t) {
+    static void kernel1(float[] a, int ai, float[] b, int c0, int ldb, int kc, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         int bi = c0;

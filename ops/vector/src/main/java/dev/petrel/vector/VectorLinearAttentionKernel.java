@@ -297,8 +297,8 @@ final class VectorLinearAttentionKernel implements Kernel {
         for (int c0 = 0; c0 < c; c0 += NW) {
             for (int r0 = 0; r0 < rows; ) {
                 int rr = rows - r0 >= MR ? MR : 1;
-                if (rr == MR) kernel4(qa, r0 * cp, cp, kv, kvo + c0, dvp, c, tile);
-                else kernel1(qa, r0 * cp, kv, kvo + c0, dvp, c, tile);
+                if (rr == MR) VectorAttentionKernel.kernel4(qa, r0 * cp, cp, kv, kvo + c0, dvp, c, tile);
+                else VectorAttentionKernel.kernel1(qa, r0 * cp, kv, kvo + c0, dvp, c, tile);
                 for (int r = 0; r < rr; r++) {
                     int i = i0 + r0 + r;
                     long o = (((long) b * n + i) * cc + (long) h * c) * 4L;
@@ -353,46 +353,7 @@ final class VectorLinearAttentionKernel implements Kernel {
         }
     }
 
-    /**
-     * Four rows of A, row-major from {@code ai} with stride {@code lda}, times columns bi..bi+NW of B
-     * (row-major, stride {@code ldb}) over {@code kc} steps, into {@code t} (MR x NW).
-     */
-    private static void kernel4(float[] a, int ai, int lda, float[] b, int bi, int ldb, int kc, float[] t) {
-        final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        for (int kk = 0; kk < kc; kk++, bi += ldb) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + kk]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + kk]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + kk]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-        }
-        store(t, c00, c01, c10, c11, c20, c21, c30, c31);
-    }
 
-    /** One row of A (row-major) times columns bi..bi+NW of B. */
-    private static void kernel1(float[] a, int ai, float[] b, int bi, int ldb, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        for (int kk = 0; kk < kc; kk++, bi += ldb) {
-            FloatVector x = FloatVector.broadcast(S, a[ai + kk]);
-            c00 = x.fma(FloatVector.fromArray(S, b, bi), c00);
-            c01 = x.fma(FloatVector.fromArray(S, b, bi + L), c01);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-    }
 
     /**
      * Rows r0..r0+3 of Aᵀ where A is row-major with stride {@code lda} (so step kk of row r is
