@@ -168,6 +168,44 @@ final class VectorDecoderMath implements DecoderMath {
         final long rowBytes = out * 4L;
         final int full = j0 + (j1 - j0) / L * L;
         int i = k0;
+        // Eight rows per pass: eight concurrent read streams keep more misses in flight than four, and
+        // the accumulators make one trip through L1 per eight rows. Same order of additions as four.
+        for (; i + 8 <= k1; i += 8) {
+            float s0 = x[i], s1 = x[i + 1], s2 = x[i + 2], s3 = x[i + 3];
+            float s4 = x[i + 4], s5 = x[i + 5], s6 = x[i + 6], s7 = x[i + 7];
+            FloatVector x0 = FloatVector.broadcast(S, s0), x1 = FloatVector.broadcast(S, s1);
+            FloatVector x2 = FloatVector.broadcast(S, s2), x3 = FloatVector.broadcast(S, s3);
+            FloatVector x4 = FloatVector.broadcast(S, s4), x5 = FloatVector.broadcast(S, s5);
+            FloatVector x6 = FloatVector.broadcast(S, s6), x7 = FloatVector.broadcast(S, s7);
+            long o0 = i * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+            long o4 = o3 + rowBytes, o5 = o4 + rowBytes, o6 = o5 + rowBytes, o7 = o6 + rowBytes;
+            for (int j = j0; j < full; j += L) {
+                long jb = j * 4L;
+                FloatVector a = FloatVector.fromArray(S, acc, j);
+                a = x0.fma(FloatVector.fromMemorySegment(S, w, o0 + jb, LE), a);
+                a = x1.fma(FloatVector.fromMemorySegment(S, w, o1 + jb, LE), a);
+                a = x2.fma(FloatVector.fromMemorySegment(S, w, o2 + jb, LE), a);
+                a = x3.fma(FloatVector.fromMemorySegment(S, w, o3 + jb, LE), a);
+                a = x4.fma(FloatVector.fromMemorySegment(S, w, o4 + jb, LE), a);
+                a = x5.fma(FloatVector.fromMemorySegment(S, w, o5 + jb, LE), a);
+                a = x6.fma(FloatVector.fromMemorySegment(S, w, o6 + jb, LE), a);
+                a = x7.fma(FloatVector.fromMemorySegment(S, w, o7 + jb, LE), a);
+                a.intoArray(acc, j);
+            }
+            for (int j = full; j < j1; j++) {
+                long jb = j * 4L;
+                float a = acc[j];
+                a = Math.fma(s0, w.get(FLOAT_LE, o0 + jb), a);
+                a = Math.fma(s1, w.get(FLOAT_LE, o1 + jb), a);
+                a = Math.fma(s2, w.get(FLOAT_LE, o2 + jb), a);
+                a = Math.fma(s3, w.get(FLOAT_LE, o3 + jb), a);
+                a = Math.fma(s4, w.get(FLOAT_LE, o4 + jb), a);
+                a = Math.fma(s5, w.get(FLOAT_LE, o5 + jb), a);
+                a = Math.fma(s6, w.get(FLOAT_LE, o6 + jb), a);
+                a = Math.fma(s7, w.get(FLOAT_LE, o7 + jb), a);
+                acc[j] = a;
+            }
+        }
         for (; i + 4 <= k1; i += 4) {
             float s0 = x[i], s1 = x[i + 1], s2 = x[i + 2], s3 = x[i + 3];
             FloatVector x0 = FloatVector.broadcast(S, s0), x1 = FloatVector.broadcast(S, s1);
