@@ -272,20 +272,28 @@ final class GraphExecutor {
     }
 
     /**
-     * Graph inputs passed in heap storage are copied off-heap (into buffers the plan keeps), so that
-     * kernels see native memory only, as they do for everything else (see {@link #offHeap}). Inputs are
-     * usually small (token ids); the copy is one bulk move per input.
+     * Graph inputs passed in heap storage are copied off-heap (into buffers the plan keeps, or the scratch
+     * arena in a run without a plan), so that kernels see native memory only, as they do for everything
+     * else (see {@link #offHeap}). Inputs are usually small (token ids); the copy is one bulk move each.
      */
     private void nativeInputs(Plan plan) {
+        // A top-level run starts here: the scratch arena is free again (it also takes unplanned input copies).
+        if (scratch != null) {
+            scratch.reset();
+            Arrays.fill(scratchOffset, -1);
+            Arrays.fill(scratchBytes, 0);
+        }
         if (plan != null && plan.inputCopies.length != graphInputIds.length) plan.inputCopies = new Tensor[graphInputIds.length];
         for (int i = 0; i < graphInputIds.length; i++) {
             int v = graphInputIds[i];
             Tensor t = values[v];
             if (t == null || t.bytes().isDirect() || constants[v] == t) continue;
             Tensor copy = plan == null ? null : plan.inputCopies[i];
-            if (copy == null || copy.dtype() != t.dtype() || !Arrays.equals(copy.dims(), t.dims())) {
+            if (plan == null) {
+                copy = unplannedValue(v, t.dtype(), t.dims());
+            } else if (copy == null || copy.dtype() != t.dtype() || !copy.hasDims(t.dims())) {
                 copy = offHeap(t.dtype(), t.dims());
-                if (plan != null) plan.inputCopies[i] = copy;
+                plan.inputCopies[i] = copy;
             }
             Tensor.copyBytes(t.bytes(), 0, copy.bytes(), 0, t.size() * t.dtype().byteSize());
             values[v] = copy;
@@ -385,11 +393,6 @@ final class GraphExecutor {
 
     private void execute(Plan plan) {
         unplanned = 0;
-        if (scratch != null) {
-            scratch.reset();
-            Arrays.fill(scratchOffset, -1);
-            Arrays.fill(scratchBytes, 0);
-        }
         if (plan == null) {
             Arrays.fill(seenTypes, null);
             Arrays.fill(seenDims, null);

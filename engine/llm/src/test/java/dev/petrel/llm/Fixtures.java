@@ -21,10 +21,13 @@ final class Fixtures {
 
     private Fixtures() {}
 
+    /** The fixture folder, from engine/llm or from another module of the build (ops/vector's tests). */
     static Path folder(String name) {
-        Path p = Paths.get("src/test/resources/gpt2", name);
-        if (!Files.isDirectory(p)) throw new IllegalStateException("missing fixture folder " + p.toAbsolutePath());
-        return p;
+        for (String root : new String[] {"src/test/resources/gpt2", "../../engine/llm/src/test/resources/gpt2"}) {
+            Path p = Paths.get(root, name);
+            if (Files.isDirectory(p)) return p;
+        }
+        throw new IllegalStateException("missing fixture folder " + Paths.get("src/test/resources/gpt2", name).toAbsolutePath());
     }
 
     /** Default options, loaded once per JVM (models are immutable). */

@@ -163,7 +163,7 @@ final class VectorDecoderMath implements DecoderMath {
         }
     }
 
-    /** {@code acc[j] = fma(x[i], W[i, j], acc[j])} for i from k0 to k1 in order, j in [j0, j1); four rows of W per pass. */
+    /** {@code acc[j] = fma(x[i], W[i, j], acc[j])} for i from k0 to k1 in order, j in [j0, j1); eight rows of W per pass, then the rows left one by one. */
     private static void gemvRows(float[] x, MemorySegment w, int out, float[] acc, int j0, int j1, int k0, int k1) {
         final long rowBytes = out * 4L;
         final int full = j0 + (j1 - j0) / L * L;
@@ -203,30 +203,6 @@ final class VectorDecoderMath implements DecoderMath {
                 a = Math.fma(s5, w.get(FLOAT_LE, o5 + jb), a);
                 a = Math.fma(s6, w.get(FLOAT_LE, o6 + jb), a);
                 a = Math.fma(s7, w.get(FLOAT_LE, o7 + jb), a);
-                acc[j] = a;
-            }
-        }
-        for (; i + 4 <= k1; i += 4) {
-            float s0 = x[i], s1 = x[i + 1], s2 = x[i + 2], s3 = x[i + 3];
-            FloatVector x0 = FloatVector.broadcast(S, s0), x1 = FloatVector.broadcast(S, s1);
-            FloatVector x2 = FloatVector.broadcast(S, s2), x3 = FloatVector.broadcast(S, s3);
-            long o0 = i * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
-            for (int j = j0; j < full; j += L) {
-                long jb = j * 4L;
-                FloatVector a = FloatVector.fromArray(S, acc, j);
-                a = x0.fma(FloatVector.fromMemorySegment(S, w, o0 + jb, LE), a);
-                a = x1.fma(FloatVector.fromMemorySegment(S, w, o1 + jb, LE), a);
-                a = x2.fma(FloatVector.fromMemorySegment(S, w, o2 + jb, LE), a);
-                a = x3.fma(FloatVector.fromMemorySegment(S, w, o3 + jb, LE), a);
-                a.intoArray(acc, j);
-            }
-            for (int j = full; j < j1; j++) {
-                long jb = j * 4L;
-                float a = acc[j];
-                a = Math.fma(s0, w.get(FLOAT_LE, o0 + jb), a);
-                a = Math.fma(s1, w.get(FLOAT_LE, o1 + jb), a);
-                a = Math.fma(s2, w.get(FLOAT_LE, o2 + jb), a);
-                a = Math.fma(s3, w.get(FLOAT_LE, o3 + jb), a);
                 acc[j] = a;
             }
         }

@@ -2,16 +2,10 @@ package dev.petrel.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.petrel.Tensor;
-import dev.petrel.json.Json;
-import dev.petrel.safetensors.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,8 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * no allocation per decoded token.
  */
 class VectorGpt2Test {
-    private static final double U = Math.ulp(1.0f) / 2;
-    private static final Path FIXTURES = Paths.get("../../engine/llm/src/test/resources/gpt2");
 
     static DecoderMath.Provider vector() {
         DecoderMath.Provider p = DecoderMath.bestProvider();
@@ -35,48 +27,10 @@ class VectorGpt2Test {
 
     static Gpt2Model load(String name, DecoderOptions options) {
         try {
-            return Gpt2Model.load(FIXTURES.resolve(name), options.math(vector()));
+            return Gpt2Model.load(Fixtures.folder(name), options.math(vector()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> reference(String name) {
-        try {
-            return (Map<String, Object>) Json.parse(Json.readUtf8(FIXTURES.resolve(name).resolve("reference.json")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> prompts(String name) {
-        return (List<Map<String, Object>>) reference(name).get("prompts");
-    }
-
-    static float[] tensor(String name, String tensor) {
-        try (SafetensorsCheckpoint ref = SafetensorsCheckpoint.open(FIXTURES.resolve(name).resolve("reference.tensors"))) {
-            Tensor t = ref.tensor(tensor);
-            return t.toFloatArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static int[] ints(Object jsonList) {
-        List<?> l = (List<?>) jsonList;
-        int[] out = new int[l.size()];
-        for (int i = 0; i < out.length; i++) out[i] = ((Number) l.get(i)).intValue();
-        return out;
-    }
-
-    static float[] allLogits(Gpt2Model model, int[] ids) {
-        float[] out = new float[ids.length * model.config().vocabSize];
-        try (Gpt2Decoder d = model.newDecoder()) {
-            d.prefill(ids, out);
-        }
-        return out;
     }
 
     @ParameterizedTest
@@ -84,13 +38,14 @@ class VectorGpt2Test {
     void logitsOfEveryPromptMatchTheFloat64Reference(String folder) {
         Gpt2Model model = load(folder, DecoderOptions.defaults());
         int vocab = model.config().vocabSize;
-        for (Map<String, Object> prompt : prompts(folder)) {
-            int[] ids = ints(prompt.get("ids"));
-            float[] expected = tensor(folder, (String) prompt.get("logits"));
-            float[] actual = allLogits(model, ids);
+        for (Map<String, Object> prompt : Fixtures.prompts(folder)) {
+            int[] ids = Fixtures.ints(prompt.get("ids"));
+            float[] expected = Fixtures.tensor(folder, (String) prompt.get("logits"));
+            float[] actual = Fixtures.allLogits(model, ids);
             double worst = 0;
             for (int r = 0; r < ids.length; r++) {
-                double bound = roundingBound(model, ids, r, false), typical = roundingBound(model, ids, r, true);
+                double bound = Gpt2ReferenceTest.roundingBound(model, ids, r, false);
+                double typical = Gpt2ReferenceTest.roundingBound(model, ids, r, true);
                 double diff = 0;
                 for (int v = 0; v < vocab; v++) diff = Math.max(diff, Math.abs(actual[r * vocab + v] - expected[r * vocab + v]));
                 assertThat(diff).as("%s, prompt '%s', row %d", folder, prompt.get("text"), r).isLessThanOrEqualTo(bound);
@@ -101,37 +56,13 @@ class VectorGpt2Test {
         }
     }
 
-    /** Gpt2ReferenceTest's bound: {@code (d + (2L + 1)·n_inner)·u·M}, or with each length n replaced by √n. */
-    static double roundingBound(Gpt2Model model, int[] ids, int r, boolean typical) {
-        Gpt2Config c = model.config();
-        Gpt2Weights w = model.weights();
-        int d = c.embeddingSize;
-        float[][] trace = new float[2 + 2 * c.layers][d];
-        try (Gpt2Decoder decoder = model.newDecoder()) {
-            decoder.trace(r, trace);
-            decoder.prefill(java.util.Arrays.copyOf(ids, r + 1));
-        }
-        float[] x = trace[trace.length - 1];
-        float[] n = new float[d];
-        Gpt2Weights.Norm f = w.finalNorm;
-        PortableAccess.create().normalize(x, 1, d, f.center, f.divide, w.eps, w.lnFGamma, w.lnFBeta, n);
-        double m = 0;
-        for (int v = 0; v < c.vocabSize; v++) {
-            double s = 0;
-            for (int i = 0; i < d; i++) s += Math.abs(n[i] * w.lmHead.get(v * d + i));
-            m = Math.max(m, s);
-        }
-        if (typical) return (Math.sqrt(d) + (2.0 * c.layers + 1) * Math.sqrt(c.innerSize)) * U * m;
-        return (d + (2.0 * c.layers + 1) * c.innerSize) * U * m;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "gpt2-tiny-f16", "gpt2-tiny-bf16", "gpt2-tiny-lnfree"})
     void greedyContinuationsEqualTheReference(String folder) {
         Gpt2Model model = load(folder, DecoderOptions.defaults());
         try (Generator g = model.newGenerator()) {
-            for (Map<String, Object> prompt : prompts(folder)) {
-                int[] expected = ints(prompt.get("greedy"));
+            for (Map<String, Object> prompt : Fixtures.prompts(folder)) {
+                int[] expected = Fixtures.ints(prompt.get("greedy"));
                 GenerationResult r = g.generate((String) prompt.get("text"),
                         GenerationOptions.greedy().maxNewTokens(expected.length).stopAtEos(false), s -> { });
                 assertThat(r.tokens()).as(folder + ": " + prompt.get("text")).containsExactly(expected);
@@ -143,9 +74,9 @@ class VectorGpt2Test {
     @Test
     @SuppressWarnings("unchecked")
     void kvCacheDecodeMatchesTheReference() {
-        Map<String, Object> kv = (Map<String, Object>) reference("gpt2-tiny").get("kv_decode");
-        int[] prompt = ints(kv.get("prompt_ids")), steps = ints(kv.get("step_ids"));
-        float[] expected = tensor("gpt2-tiny", (String) kv.get("logits"));
+        Map<String, Object> kv = (Map<String, Object>) Fixtures.reference("gpt2-tiny").get("kv_decode");
+        int[] prompt = Fixtures.ints(kv.get("prompt_ids")), steps = Fixtures.ints(kv.get("step_ids"));
+        float[] expected = Fixtures.tensor("gpt2-tiny", (String) kv.get("logits"));
         Gpt2Model model = load("gpt2-tiny", DecoderOptions.defaults());
         int vocab = model.config().vocabSize;
         try (Gpt2Decoder d = model.newDecoder()) {
@@ -164,9 +95,9 @@ class VectorGpt2Test {
     @ValueSource(strings = {"gpt2-tiny", "gpt2-tiny-bf16", "gpt2-tiny-lnfree"})
     void decodingTokenByTokenEqualsAFullRecompute(String folder) {
         Gpt2Model model = load(folder, DecoderOptions.defaults());
-        int[] ids = ints(prompts(folder).get(2).get("ids"));
+        int[] ids = Fixtures.ints(Fixtures.prompts(folder).get(2).get("ids"));
         int vocab = model.config().vocabSize;
-        float[] full = allLogits(model, ids);
+        float[] full = Fixtures.allLogits(model, ids);
         try (Gpt2Decoder d = model.newDecoder()) {
             d.prefill(java.util.Arrays.copyOf(ids, 5));
             for (int t = 5; t < ids.length; t++) {
@@ -179,9 +110,9 @@ class VectorGpt2Test {
     @Test
     void threadsOneAndTwoGiveIdenticalLogits() {
         for (String folder : new String[] {"gpt2-tiny", "gpt2-tiny-lnfree"}) {
-            int[] ids = ints(prompts(folder).get(2).get("ids"));
+            int[] ids = Fixtures.ints(Fixtures.prompts(folder).get(2).get("ids"));
             Gpt2Model one = load(folder, DecoderOptions.defaults()), two = load(folder, DecoderOptions.defaults().threads(2));
-            assertThat(allLogits(two, ids)).containsExactly(allLogits(one, ids));
+            assertThat(Fixtures.allLogits(two, ids)).containsExactly(Fixtures.allLogits(one, ids));
             try (Gpt2Decoder a = one.newDecoder(); Gpt2Decoder b = two.newDecoder()) {
                 a.prefill(3, 4, 5);
                 b.prefill(3, 4, 5);
