@@ -69,7 +69,7 @@ public final class WeightQuantizer {
 
     /** What happened to one weight. */
     public record WeightReport(String name, int[] dims, long elements, QuantFormat format, String keptBecause,
-                               long bytesBefore, long bytesAfter) {
+                               long bytesBefore, long bytesAfter, String note) {
         public boolean quantized() {
             return format != null;
         }
@@ -150,13 +150,18 @@ public final class WeightQuantizer {
             }
             long before = 4L * s.tensor.size();
             if (blocker != null) {
-                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), null, blocker, before, before));
+                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), null, blocker, before, before, null));
             } else {
                 if (f.kind() == QuantFormat.Kind.INT8 && f.perChannel() && s.graph.opsets().getOrDefault("", 1) < 13) {
                     f = QuantFormat.int8(false);
                 }
                 long after = rw.apply(s, f);
-                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), f, null, before, after));
+                String note = null;
+                if (s.otherReader != null) {
+                    after += before;
+                    note = "quantized copy for the MatMul reading it through a Transpose; fp32 kept for " + s.otherReader;
+                }
+                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), f, null, before, after, note));
             }
             progress.update(++done, product.size(), s.name);
         }
@@ -171,11 +176,14 @@ public final class WeightQuantizer {
         final int input;
         /** The Gemm's C when it is a 1-D fp32 constant, else null. */
         final Tensor gemmBias;
+        /** The Transpose between the weight and this MatMul (a tied embedding's lm_head), or null. */
+        final Node via;
 
-        Use(Node node, int input, Tensor gemmBias) {
+        Use(Node node, int input, Tensor gemmBias, Node via) {
             this.node = node;
             this.input = input;
             this.gemmBias = gemmBias;
+            this.via = via;
         }
 
         boolean isMatMulB() {
@@ -186,9 +194,9 @@ public final class WeightQuantizer {
             return input == 1 && node.domain().isEmpty() && node.opType().equals("Gemm");
         }
 
-        /** True when the stored weight is [N, K] for this reader (Gemm transB=1). */
+        /** True when the stored weight is [N, K] for this reader (Gemm transB=1, or a MatMul after a Transpose). */
         boolean transposed() {
-            return isGemmB() && node.attributes().getInt("transB", 0) != 0;
+            return via != null || isGemmB() && node.attributes().getInt("transB", 0) != 0;
         }
 
         /** Why a 4-bit product cannot replace this reader, or null. */
@@ -208,7 +216,10 @@ public final class WeightQuantizer {
         final String name;
         final Tensor tensor;
         final List<Use> uses = new ArrayList<>();
+        /** A reader that is not a product (or a Transpose whose output has one): the fp32 weight must stay. */
         String otherReader;
+        /** Transposes of this weight whose output something other than a MatMul B reads: they stay. */
+        final Set<Node> taintedVias = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
         Site(Graph graph, String name, Tensor tensor) {
             this.graph = graph;
@@ -221,13 +232,21 @@ public final class WeightQuantizer {
             return false;
         }
 
+        /** The product readers that get quantized: all of them, or only those through a Transpose when the fp32 weight stays. */
+        List<Use> quantizedUses() {
+            if (otherReader == null) return uses;
+            List<Use> r = new ArrayList<>();
+            for (Use u : uses) if (u.via != null && !taintedVias.contains(u.via)) r.add(u);
+            return r;
+        }
+
         String blocker(QuantFormat f, int minSize) {
-            if (otherReader != null) return "also read by " + otherReader;
+            if (otherReader != null && quantizedUses().isEmpty()) return "also read by " + otherReader;
             if (tensor.dtype() != DType.FLOAT) return "type " + tensor.dtype() + ", not FLOAT";
             if (tensor.rank() != 2) return "rank " + tensor.rank() + ", not 2";
             if (tensor.size() < minSize) return "fewer than " + minSize + " elements";
             if (f != null && f.kind() != QuantFormat.Kind.INT8) {
-                for (Use u : uses) {
+                for (Use u : quantizedUses()) {
                     String b = u.fourBitBlocker();
                     if (b != null) return b;
                 }
@@ -236,12 +255,24 @@ public final class WeightQuantizer {
         }
     }
 
+    /** The output of {@code Transpose(weight)} (2-D, perm absent or [1, 0]). */
+    private static final class Via {
+        final Site site;
+        final Node transpose;
+
+        Via(Site site, Node transpose) {
+            this.site = site;
+            this.transpose = transpose;
+        }
+    }
+
     private static final class Scan {
         final List<Site> sites = new ArrayList<>();
         final Set<String> names = new HashSet<>();
 
-        void graph(Graph g, Map<String, Site> outer) {
-            Map<String, Site> scope = new HashMap<>(outer);
+        /** scope values: a Site (an initializer), a Via (its transpose), or null (any other value). */
+        void graph(Graph g, Map<String, Object> outer) {
+            Map<String, Object> scope = new HashMap<>(outer);
             Set<String> inputNames = new HashSet<>();
             for (ValueInfo v : g.inputs()) {
                 inputNames.add(v.name());
@@ -264,15 +295,38 @@ public final class WeightQuantizer {
                 }
             }
             for (Node n : g.nodes()) {
+                if (isPlainTranspose(n) && scope.get(n.input(0)) instanceof Site) {
+                    Site s = (Site) scope.get(n.input(0));
+                    if (s.tensor.rank() == 2) {
+                        scope.put(n.outputs().get(0), new Via(s, n));
+                        continue;
+                    }
+                }
                 for (int i = 0; i < n.inputs().size(); i++) {
-                    Site s = scope.get(n.input(i));
-                    if (s == null) continue;
+                    Object o = scope.get(n.input(i));
+                    if (o instanceof Via) {
+                        Via v = (Via) o;
+                        Use u = new Use(n, i, null, v.transpose);
+                        if (u.isMatMulB()) {
+                            v.site.uses.add(u);
+                        } else {
+                            v.site.taintedVias.add(v.transpose);
+                            if (v.site.otherReader == null) {
+                                v.site.otherReader = n.opType() + " '" + n.name() + "' (through Transpose '" + v.transpose.name() + "')";
+                            }
+                        }
+                        continue;
+                    }
+                    if (!(o instanceof Site)) continue;
+                    Site s = (Site) o;
                     Tensor bias = null;
                     if (i == 1 && n.opType().equals("Gemm") && n.domain().isEmpty() && !n.input(2).isEmpty()) {
-                        Site c = scope.get(n.input(2));
-                        if (c != null && c.tensor.dtype() == DType.FLOAT && c.tensor.rank() == 1) bias = c.tensor;
+                        Object c = scope.get(n.input(2));
+                        if (c instanceof Site && ((Site) c).tensor.dtype() == DType.FLOAT && ((Site) c).tensor.rank() == 1) {
+                            bias = ((Site) c).tensor;
+                        }
                     }
-                    Use u = new Use(n, i, bias);
+                    Use u = new Use(n, i, bias, null);
                     s.uses.add(u);
                     if (!u.isMatMulB() && !u.isGemmB() && s.otherReader == null) {
                         s.otherReader = n.opType() + " '" + n.name() + "' (input " + i + ")";
@@ -284,9 +338,17 @@ public final class WeightQuantizer {
                 }
             }
             for (ValueInfo o : g.outputs()) {
-                Site s = scope.get(o.name());
+                Object x = scope.get(o.name());
+                Site s = x instanceof Site ? (Site) x : x instanceof Via ? ((Via) x).site : null;
+                if (x instanceof Via) s.taintedVias.add(((Via) x).transpose);
                 if (s != null && s.otherReader == null) s.otherReader = "the graph output '" + o.name() + "'";
             }
+        }
+
+        private static boolean isPlainTranspose(Node n) {
+            if (!n.domain().isEmpty() || !n.opType().equals("Transpose") || n.outputs().size() != 1) return false;
+            long[] perm = n.attributes().getInts("perm");
+            return perm == null || (perm.length == 2 && perm[0] == 1 && perm[1] == 0);
         }
     }
 
@@ -298,6 +360,8 @@ public final class WeightQuantizer {
         final Map<Graph, Set<String>> removed = new IdentityHashMap<>();
         final Map<Graph, List<Node>> extraNodes = new IdentityHashMap<>();
         final Map<Node, List<Node>> replaced = new IdentityHashMap<>();
+        /** Transposes of weights that no longer have readers. */
+        final Set<Node> dropped = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         boolean contrib;
 
         Rewrite(Set<String> names) {
@@ -317,12 +381,14 @@ public final class WeightQuantizer {
 
         /** Rewrites one weight; returns the bytes of its new initializers. */
         long apply(Site s, QuantFormat f) {
-            removed.computeIfAbsent(s.graph, k -> new HashSet<>()).add(s.name);
-            if (f.kind() == QuantFormat.Kind.INT8) return int8(s, f);
+            List<Use> uses = s.quantizedUses();
+            if (s.otherReader == null) removed.computeIfAbsent(s.graph, k -> new HashSet<>()).add(s.name);
+            for (Use u : uses) if (u.via != null) dropped.add(u.via);
+            if (f.kind() == QuantFormat.Kind.INT8) return int8(s, f, uses);
             contrib = true;
             long bytes = 0;
             Map<Boolean, String[]> byOrientation = new HashMap<>();
-            for (Use u : s.uses) {
+            for (Use u : uses) {
                 boolean nk = u.transposed();
                 String[] q = byOrientation.get(nk);
                 if (q == null) {
@@ -335,13 +401,41 @@ public final class WeightQuantizer {
             return bytes;
         }
 
-        private long int8(Site s, QuantFormat f) {
+        /**
+         * Readers of the weight itself keep reading its name, now the output of a DequantizeLinear; MatMuls
+         * that read it through a Transpose read a DequantizeLinear of an int8 copy of the transposed weight.
+         */
+        private long int8(Site s, QuantFormat f, List<Use> uses) {
             float[] w = s.tensor.toFloatArray();
             int rows = s.tensor.dim(0);
             int cols = s.tensor.dim(1);
-            boolean perChannel = f.perChannel();
-            // Output channels: the columns of a MatMul/Gemm B [K, N], the rows of a Gemm transB=1 B [N, K].
-            int axis = s.uses.get(0).transposed() ? 0 : 1;
+            long bytes = 0;
+            Use direct = null;
+            List<Use> viaUses = new ArrayList<>();
+            for (Use u : uses) {
+                if (u.via != null) viaUses.add(u);
+                else if (direct == null) direct = u;
+            }
+            if (direct != null) {
+                // Output channels: the columns of a MatMul/Gemm B [K, N], the rows of a Gemm transB=1 B [N, K].
+                bytes += int8Copy(s, w, rows, cols, direct.transposed() ? 0 : 1, f.perChannel(), s.name, s.name);
+            }
+            if (!viaUses.isEmpty()) {
+                float[] t = new float[w.length];
+                for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+                String out = fresh(s.name + "_transposed_dequantized");
+                bytes += int8Copy(s, t, cols, rows, 1, f.perChannel(), out, s.name + "_transposed");
+                for (Use u : viaUses) {
+                    Node n = u.node;
+                    List<String> ins = new ArrayList<>(n.inputs());
+                    ins.set(u.input, out);
+                    replaced.put(n, List.of(new Node(n.name(), n.opType(), n.domain(), n.opsetVersion(), ins, n.outputs(), n.attributes())));
+                }
+            }
+            return bytes;
+        }
+
+        private long int8Copy(Site s, float[] w, int rows, int cols, int axis, boolean perChannel, String outName, String base) {
             int channels = perChannel ? (axis == 0 ? rows : cols) : 1;
             float[] amax = new float[channels];
             for (int r = 0; r < rows; r++) {
@@ -361,9 +455,9 @@ public final class WeightQuantizer {
                     q[r * cols + c] = (byte) Math.max(-127, Math.min(127, v));
                 }
             }
-            String qName = fresh(s.name + "_quantized");
-            String sName = fresh(s.name + "_scale");
-            String zName = fresh(s.name + "_zero_point");
+            String qName = fresh(base + "_quantized");
+            String sName = fresh(base + "_scale");
+            String zName = fresh(base + "_zero_point");
             addInitializer(s.graph, qName, Tensor.of(DType.INT8, q, rows, cols));
             Tensor st = perChannel ? Tensor.of(scale, channels) : Tensor.scalar(scale[0]);
             Tensor zt = perChannel ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.of(DType.INT8, new byte[1]);
@@ -372,8 +466,8 @@ public final class WeightQuantizer {
             List<Attribute> attrs = new ArrayList<>();
             if (perChannel) attrs.add(Attribute.ofInt("axis", axis));
             int opset = s.graph.opsets().getOrDefault("", 13);
-            Node dq = new Node(fresh(s.name + "_DequantizeLinear"), "DequantizeLinear", "", opset,
-                    List.of(qName, sName, zName), List.of(s.name), new Attributes(attrs));
+            Node dq = new Node(fresh(base + "_DequantizeLinear"), "DequantizeLinear", "", opset,
+                    List.of(qName, sName, zName), List.of(outName), new Attributes(attrs));
             extraNodes.computeIfAbsent(s.graph, k -> new ArrayList<>()).add(dq);
             return q.length + 4L * channels + channels;
         }
@@ -473,6 +567,7 @@ public final class WeightQuantizer {
             for (Map.Entry<String, Tensor> e : added.getOrDefault(g, Map.of()).entrySet()) b.initializer(e.getKey(), e.getValue());
             for (Node n : extraNodes.getOrDefault(g, List.of())) b.node(n);
             for (Node n : g.nodes()) {
+                if (dropped.contains(n)) continue;
                 List<Node> r = replaced.get(n);
                 if (r != null) {
                     for (Node x : r) b.node(x);

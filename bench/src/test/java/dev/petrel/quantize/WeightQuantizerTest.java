@@ -145,4 +145,49 @@ class WeightQuantizerTest {
         assertThat(res.countsByFormat()).containsEntry("fp32", 1).containsEntry("int8/channel", 1);
         assertThat(res.graph().initializers()).containsKey("E").doesNotContainKey("W");
     }
+
+    /** GPT-2's tied lm_head: logits = x · Transpose(wte), wte also read by the embedding Gather. */
+    @ParameterizedTest
+    @ValueSource(strings = {"int8", "q4", "nf4"})
+    void tiedEmbeddingGetsAQuantizedCopyForTheLmHead(String label) throws Exception {
+        Random r = new Random(3);
+        Graph g = new Graph.Builder().opset("", 17)
+                .input(new ValueInfo("ids", DType.INT64, new Dim[] {Dim.symbol("S")}))
+                .initializer("wte", random(r, 200, 64))
+                .node(new Node("gather", "Gather", "", 17, List.of("wte", "ids"), List.of("h"), Attributes.empty()))
+                .node(new Node("t", "Transpose", "", 17, List.of("wte"), List.of("wteT"), Attributes.empty()))
+                .node(new Node("lm_head", "MatMul", "", 17, List.of("h", "wteT"), List.of("logits"), Attributes.empty()))
+                .output(new ValueInfo("logits", DType.FLOAT, null)).build();
+        QuantFormat f = QuantFormat.of(QuantFormat.Kind.parse(label));
+        WeightQuantizer.Result res = new WeightQuantizer().quantize(g, f);
+        assertThat(res.weights()).hasSize(1);
+        WeightQuantizer.WeightReport w = res.weights().get(0);
+        assertThat(w.quantized()).isTrue();
+        assertThat(w.note()).contains("Gather 'gather'");
+        assertThat(res.graph().initializers()).containsKey("wte");
+        assertThat(res.graph().nodes()).extracting(Node::opType).doesNotContain("Transpose");
+        Path file = tmp.resolve("tied.onnx");
+        new OnnxModelWriter().write(res.graph(), file);
+        Tensor ids = Tensor.of(new long[] {5, 17, 199, 0}, 4);
+        float[] ref, petrel;
+        try (Session s = Model.of(g).newSession()) {
+            ref = s.run(Map.of("ids", ids)).get("logits").toFloatArray();
+        }
+        try (Session s = Model.load(file).newSession()) {
+            petrel = s.run(Map.of("ids", ids)).get("logits").toFloatArray();
+        }
+        float[] ort;
+        try (OrtRunner o = new OrtRunner(file)) {
+            ort = o.run(Map.of("ids", ids)).get("logits");
+        }
+        double err = 0, norm = 0, engines = 0;
+        for (int i = 0; i < ref.length; i++) {
+            err += (petrel[i] - ref[i]) * (double) (petrel[i] - ref[i]);
+            norm += ref[i] * (double) ref[i];
+            engines = Math.max(engines, Math.abs(petrel[i] - ort[i]));
+        }
+        System.out.printf("tied %s: relative RMS error %.4f, max |petrel - onnxruntime| %.2g%n", label, Math.sqrt(err / norm), engines);
+        assertThat(engines).isLessThan(1e-4);
+        assertThat(Math.sqrt(err / norm)).isLessThan(label.equals("int8") ? 0.02 : 0.13);
+    }
 }
