@@ -35,6 +35,10 @@ final class OrtRunner implements AutoCloseable {
                     in.put(e.getKey(), OnnxTensor.createTensor(ENV, FloatBuffer.wrap(t.toFloatArray()), shape));
                 } else if (t.dtype() == DType.INT64) {
                     in.put(e.getKey(), OnnxTensor.createTensor(ENV, LongBuffer.wrap(t.toLongArray()), shape));
+                } else if (t.dtype() == DType.BOOL && t.rank() == 1) {
+                    boolean[] b = new boolean[t.size()];
+                    for (int i = 0; i < b.length; i++) b[i] = t.bytes().get(i) != 0;
+                    in.put(e.getKey(), OnnxTensor.createTensor(ENV, b));
                 } else {
                     throw new IllegalArgumentException("feed type " + t.dtype());
                 }
