@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -100,9 +101,12 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.println("weights    " + r.weights().size() + " MatMul/Gemm weights: " + r.countsByFormat());
         kept.forEach((why, n) -> System.out.println("  kept fp32: " + n + " x " + why));
+        for (WeightQuantizer.WeightReport w : r.weights()) {
+            if (w.note() != null) System.out.println("  " + w.name() + ": " + w.note());
+        }
         System.out.printf("size       %s -> %s (%.1f%%)%n", mib(before), mib(after), 100.0 * after / before);
         if (quantized > 0) {
-            System.out.printf("bits       %.3f bits per quantized weight (codes + scales + zero points); %.3f over all MatMul/Gemm weights%n",
+            System.out.printf("bits       %.3f bits per quantized weight (codes + scales + zero points); %.3f over all MatMul/Gemm weights incl. those kept fp32%n",
                     r.quantizedBitsPerWeight(), r.allBitsPerWeight());
         }
         System.out.printf("time       quantize %.2f s, write %.2f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
@@ -114,11 +118,61 @@ final class QuantizeCommand implements Callable<Integer> {
         return String.format("%.1f MiB", bytes / 1048576.0);
     }
 
+    /**
+     * A decoder's key/value cache input with its symbolic sequence dimension 0 (an empty past, as in a
+     * prefill), so that the attention mask synthesized for the new tokens has the length the model expects.
+     */
+    private static Tensor emptyPast(Graph g, String name, Tensor t) {
+        for (dev.petrel.graph.ValueInfo v : g.inputs()) {
+            if (!v.name().equals(name) || v.shape() == null || v.shape().size() != t.rank()) continue;
+            int[] dims = t.dims().clone();
+            for (int i = 1; i < dims.length; i++) if (!v.shape().get(i).isFixed()) dims[i] = 0;
+            return Tensor.allocate(t.dtype(), dims);
+        }
+        return t;
+    }
+
+    /**
+     * Token ids folded into the vocabulary of the embedding table that a Gather reads them from, looking
+     * into If/Loop bodies too (Optimum's merged decoders embed inside both branches).
+     */
+    private static Tensor withinVocabulary(Graph g, String ids, Tensor t) {
+        long vocab = vocabulary(g, ids, new java.util.HashMap<>());
+        if (vocab <= 0) return t;
+        long[] v = t.toLongArray();
+        for (int i = 0; i < v.length; i++) v[i] = Math.floorMod(v[i], vocab);
+        return Tensor.of(v, t.shape());
+    }
+
+    private static long vocabulary(Graph g, String ids, Map<String, Tensor> outer) {
+        Map<String, Tensor> constants = new java.util.HashMap<>(outer);
+        constants.putAll(g.initializers());
+        for (dev.petrel.graph.Node n : g.nodes()) {
+            if (n.opType().equals("Gather") && n.input(1).equals(ids)) {
+                Tensor w = constants.get(n.input(0));
+                if (w != null && w.rank() >= 1) return w.dim(0);
+            }
+            for (dev.petrel.graph.Attribute a : n.attributes().all()) {
+                if (a.kind() != dev.petrel.graph.Attribute.Kind.GRAPH) continue;
+                long v = vocabulary((Graph) a.value(), ids, constants);
+                if (v > 0) return v;
+            }
+        }
+        return -1;
+    }
+
     /** Runs both models in Petrel on the same synthetic inputs and compares every float output. */
     private void check(Graph original) {
         Map<String, Tensor> inputs;
         try {
-            inputs = InputSynthesizer.asMap(new InputSynthesizer(batch, seq, 1).synthesize(original));
+            List<InputSynthesizer.Input> synthesized = new InputSynthesizer(batch, seq, 1).synthesize(original);
+            inputs = new LinkedHashMap<>();
+            for (InputSynthesizer.Input in : synthesized) {
+                Tensor t = in.tensor();
+                if (in.kind() == InputSynthesizer.Kind.TOKEN_IDS && t.dtype() == DType.INT64) t = withinVocabulary(original, in.name(), t);
+                if (in.name().startsWith("past")) t = emptyPast(original, in.name(), t);
+                inputs.put(in.name(), t);
+            }
         } catch (RuntimeException e) {
             System.out.println("check      skipped: cannot synthesize inputs: " + e.getMessage());
             return;

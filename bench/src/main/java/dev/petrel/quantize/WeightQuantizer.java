@@ -68,8 +68,13 @@ public final class WeightQuantizer {
     }
 
     /** What happened to one weight. */
+    /**
+     * @param bytesAfter the weight's bytes in the written model: its quantized initializers, plus the fp32
+     *                   original when other readers keep it
+     * @param quantizedBytes the quantized initializers alone (codes, scales, zero points)
+     */
     public record WeightReport(String name, int[] dims, long elements, QuantFormat format, String keptBecause,
-                               long bytesBefore, long bytesAfter, String note) {
+                               long bytesBefore, long bytesAfter, long quantizedBytes, String note) {
         public boolean quantized() {
             return format != null;
         }
@@ -90,7 +95,7 @@ public final class WeightQuantizer {
             long n = 0;
             for (WeightReport w : weights) {
                 if (!w.quantized()) continue;
-                bytes += w.bytesAfter();
+                bytes += w.quantizedBytes();
                 n += w.elements();
             }
             return n == 0 ? 0 : 8.0 * bytes / n;
@@ -150,18 +155,19 @@ public final class WeightQuantizer {
             }
             long before = 4L * s.tensor.size();
             if (blocker != null) {
-                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), null, blocker, before, before, null));
+                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), null, blocker, before, before, 0, null));
             } else {
                 if (f.kind() == QuantFormat.Kind.INT8 && f.perChannel() && s.graph.opsets().getOrDefault("", 1) < 13) {
                     f = QuantFormat.int8(false);
                 }
-                long after = rw.apply(s, f);
+                long quantizedBytes = rw.apply(s, f);
+                long after = quantizedBytes;
                 String note = null;
                 if (s.otherReader != null) {
                     after += before;
                     note = "quantized copy for the MatMul reading it through a Transpose; fp32 kept for " + s.otherReader;
                 }
-                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), f, null, before, after, note));
+                reports.add(new WeightReport(s.name, s.tensor.dims(), s.tensor.size(), f, null, before, after, quantizedBytes, note));
             }
             progress.update(++done, product.size(), s.name);
         }
