@@ -72,7 +72,11 @@ public final class OnnxModelWriter {
         return Math.max(7, ir);
     }
 
-    /** Writes {@code graph} to {@code file} (through a temporary file in the same folder, then renamed). */
+    /**
+     * Writes {@code graph} to {@code file} through a temporary file in the same folder, then renamed:
+     * a reader never sees a half-written model, and {@code file} may be the model the graph's weights
+     * are mapped from.
+     */
     public void write(Graph graph, Path file) throws IOException {
         Piece model = model(graph);
         if (model.size() > MAX_MODEL_BYTES) {
@@ -80,7 +84,8 @@ public final class OnnxModelWriter {
         }
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        // Not Files.createTempFile: its owner-only permissions would stay on the model.
+        Path tmp = dir.resolve(abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 model.writeTo(out, new byte[1 << 16]);
