@@ -47,6 +47,9 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "Keep weights with fewer elements in fp32 (default ${DEFAULT-VALUE}).")
     int minSize;
 
+    @Option(names = "--embeddings", description = "Also store embedding tables (Gather over a constant [V, D]) as int8 rows with a scale each.")
+    boolean embeddings;
+
     @Option(names = "--out", required = true, description = "Output model file (.onnx).")
     Path out;
 
@@ -82,7 +85,7 @@ final class QuantizeCommand implements Callable<Integer> {
         long before = writer.size(graph);
         long t0 = System.nanoTime();
         ProgressBar[] bar = new ProgressBar[1];
-        WeightQuantizer.Result r = new WeightQuantizer().minSize(minSize).progress((done, total, name) -> {
+        WeightQuantizer.Result r = new WeightQuantizer().minSize(minSize).embeddings(embeddings).progress((done, total, name) -> {
             if (bar[0] == null) bar[0] = ProgressBar.onTerminal("quantizing", total);
             bar[0].update(done);
         }).quantize(graph, plan);
@@ -99,7 +102,7 @@ final class QuantizeCommand implements Callable<Integer> {
             if (w.quantized()) quantized++;
             else kept.merge(w.keptBecause().replaceAll("'[^']*'", "'…'"), 1, Integer::sum);
         }
-        System.out.println("weights    " + r.weights().size() + " MatMul/Gemm weights: " + r.countsByFormat());
+        System.out.println("weights    " + r.weights().size() + (embeddings ? " MatMul/Gemm weights and embedding tables: " : " MatMul/Gemm weights: ") + r.countsByFormat());
         kept.forEach((why, n) -> System.out.println("  kept fp32: " + n + " x " + why));
         for (WeightQuantizer.WeightReport w : r.weights()) {
             if (w.note() != null) System.out.println("  " + w.name() + ": " + w.note());

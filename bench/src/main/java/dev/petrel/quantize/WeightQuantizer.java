@@ -55,7 +55,19 @@ public final class WeightQuantizer {
     }
 
     private int minSize = DEFAULT_MIN_SIZE;
+    private boolean embeddings;
     private Progress progress = (done, total, weight) -> { };
+
+    /**
+     * Also quantize embedding tables (a Gather over a constant fp32 [V, D] table, axis 0) to int8 with
+     * one scale per row, as {@code Mul(Cast(Gather(table_q, ids), FLOAT), Gather(scales[V, 1], ids))}:
+     * only the gathered rows are dequantized, at run time, so no engine folds the table back to fp32.
+     * A table tied to an lm_head MatMul then leaves no fp32 copy behind.
+     */
+    public WeightQuantizer embeddings(boolean on) {
+        this.embeddings = on;
+        return this;
+    }
 
     public WeightQuantizer minSize(int elements) {
         this.minSize = elements;
@@ -67,7 +79,7 @@ public final class WeightQuantizer {
         return this;
     }
 
-    /** What happened to one weight. */
+    /** What happened to one weight (a MatMul/Gemm B, or an embedding table). */
     /**
      * @param bytesAfter the weight's bytes in the written model: its quantized initializers, plus the fp32
      *                   original when other readers keep it
@@ -78,6 +90,13 @@ public final class WeightQuantizer {
         public boolean quantized() {
             return format != null;
         }
+
+        /** The format's label, "int8/row" for an embedding table read only by Gathers, "fp32" when kept. */
+        public String formatLabel() {
+            if (format == null) return "fp32";
+            if (note != null && note.startsWith("embedding table") && !note.contains("MatMul")) return "int8/row";
+            return format.label();
+        }
     }
 
     /** The rewritten graph and one report per MatMul/Gemm weight. */
@@ -85,7 +104,7 @@ public final class WeightQuantizer {
         /** Number of weights per format label, "fp32" for those kept. */
         public Map<String, Integer> countsByFormat() {
             Map<String, Integer> m = new LinkedHashMap<>();
-            for (WeightReport w : weights) m.merge(w.quantized() ? w.format().label() : "fp32", 1, Integer::sum);
+            for (WeightReport w : weights) m.merge(w.formatLabel(), 1, Integer::sum);
             return m;
         }
 
@@ -116,13 +135,13 @@ public final class WeightQuantizer {
     /** A MatMul/Gemm weight of the graph, before any format is chosen (for precision planners). */
     public record Candidate(String name, int[] dims, long elements, String notQuantizableBecause) {}
 
-    /** Every initializer read as B by a MatMul or Gemm, in the whole graph tree, with why it cannot be quantized (or null). */
+    /** Every initializer read as B by a MatMul or Gemm (or as an embedding table when that is on), in the whole graph tree, with why it cannot be quantized (or null). */
     public List<Candidate> candidates(Graph graph) {
-        Scan scan = new Scan();
+        Scan scan = new Scan(embeddings);
         scan.graph(graph, Map.of());
         List<Candidate> out = new ArrayList<>();
         for (Site s : scan.sites) {
-            if (!s.isProductWeight()) continue;
+            if (!s.relevant()) continue;
             out.add(new Candidate(s.name, s.tensor.dims(), s.tensor.size(), s.blocker(null, minSize)));
         }
         return out;
@@ -138,12 +157,12 @@ public final class WeightQuantizer {
      * The function is asked only about weights that are structurally quantizable and large enough.
      */
     public Result quantize(Graph graph, Function<String, QuantFormat> formatOf) {
-        Scan scan = new Scan();
+        Scan scan = new Scan(embeddings);
         scan.graph(graph, Map.of());
         Rewrite rw = new Rewrite(scan.names);
         List<WeightReport> reports = new ArrayList<>();
         List<Site> product = new ArrayList<>();
-        for (Site s : scan.sites) if (s.isProductWeight()) product.add(s);
+        for (Site s : scan.sites) if (s.relevant()) product.add(s);
         int done = 0;
         for (Site s : product) {
             String blocker = s.blocker(null, minSize);
@@ -163,6 +182,11 @@ public final class WeightQuantizer {
                 long quantizedBytes = rw.apply(s, f);
                 long after = quantizedBytes;
                 String note = null;
+                if (s.hasEmbeddingUse() && s.otherReader == null) {
+                    note = "embedding table: int8 per row, dequantized after the Gather"
+                            + (s.isProductWeight() ? "; " + f.label() + " for its MatMul readers" : "");
+                    if (!s.isProductWeight()) f = QuantFormat.int8(true);
+                }
                 if (s.otherReader != null) {
                     after += before;
                     note = "quantized copy for the MatMul reading it through a Transpose; fp32 kept for " + s.otherReader;
@@ -194,6 +218,11 @@ public final class WeightQuantizer {
 
         boolean isMatMulB() {
             return input == 1 && node.domain().isEmpty() && node.opType().equals("MatMul");
+        }
+
+        /** input 0 (the table) of a Gather along axis 0. */
+        boolean isEmbeddingGather() {
+            return input == 0 && node.domain().isEmpty() && node.opType().equals("Gather") && node.attributes().getInt("axis", 0) == 0;
         }
 
         boolean isGemmB() {
@@ -238,6 +267,16 @@ public final class WeightQuantizer {
             return false;
         }
 
+        /** Read by Gathers that are quantized as embeddings (only recorded as uses when that is on). */
+        boolean hasEmbeddingUse() {
+            for (Use u : uses) if (u.isEmbeddingGather()) return true;
+            return false;
+        }
+
+        boolean relevant() {
+            return isProductWeight() || hasEmbeddingUse() && otherReader == null;
+        }
+
         /** The product readers that get quantized: all of them, or only those through a Transpose when the fp32 weight stays. */
         List<Use> quantizedUses() {
             if (otherReader == null) return uses;
@@ -253,6 +292,7 @@ public final class WeightQuantizer {
             if (tensor.size() < minSize) return "fewer than " + minSize + " elements";
             if (f != null && f.kind() != QuantFormat.Kind.INT8) {
                 for (Use u : quantizedUses()) {
+                    if (u.isEmbeddingGather()) continue;
                     String b = u.fourBitBlocker();
                     if (b != null) return b;
                 }
@@ -275,6 +315,11 @@ public final class WeightQuantizer {
     private static final class Scan {
         final List<Site> sites = new ArrayList<>();
         final Set<String> names = new HashSet<>();
+        final boolean embeddings;
+
+        Scan(boolean embeddings) {
+            this.embeddings = embeddings;
+        }
 
         /** scope values: a Site (an initializer), a Via (its transpose), or null (any other value). */
         void graph(Graph g, Map<String, Object> outer) {
@@ -333,8 +378,9 @@ public final class WeightQuantizer {
                         }
                     }
                     Use u = new Use(n, i, bias, null);
-                    s.uses.add(u);
-                    if (!u.isMatMulB() && !u.isGemmB() && s.otherReader == null) {
+                    boolean embedding = embeddings && u.isEmbeddingGather() && s.tensor.rank() == 2;
+                    if (embedding || u.isMatMulB() || u.isGemmB()) s.uses.add(u);
+                    if (!u.isMatMulB() && !u.isGemmB() && !embedding && s.otherReader == null) {
                         s.otherReader = n.opType() + " '" + n.name() + "' (input " + i + ")";
                     }
                 }
@@ -390,9 +436,15 @@ public final class WeightQuantizer {
             List<Use> uses = s.quantizedUses();
             if (s.otherReader == null) removed.computeIfAbsent(s.graph, k -> new HashSet<>()).add(s.name);
             for (Use u : uses) if (u.via != null) dropped.add(u.via);
-            if (f.kind() == QuantFormat.Kind.INT8) return int8(s, f, uses);
-            contrib = true;
             long bytes = 0;
+            List<Use> products = new ArrayList<>();
+            List<Use> gathers = new ArrayList<>();
+            for (Use u : uses) (u.isEmbeddingGather() ? gathers : products).add(u);
+            if (!gathers.isEmpty()) bytes += embedding(s, gathers);
+            if (products.isEmpty()) return bytes;
+            uses = products;
+            if (f.kind() == QuantFormat.Kind.INT8) return bytes + int8(s, f, uses);
+            contrib = true;
             Map<Boolean, String[]> byOrientation = new HashMap<>();
             for (Use u : uses) {
                 boolean nk = u.transposed();
@@ -439,6 +491,45 @@ public final class WeightQuantizer {
                 }
             }
             return bytes;
+        }
+
+        /** The table as int8 rows with a scale each; every Gather becomes Gather, Cast, Gather of the scales, Mul. */
+        private long embedding(Site s, List<Use> gathers) {
+            float[] w = s.tensor.toFloatArray();
+            int rows = s.tensor.dim(0);
+            int cols = s.tensor.dim(1);
+            float[] scale = new float[rows];
+            byte[] q = new byte[w.length];
+            for (int r = 0; r < rows; r++) {
+                float amax = 0f;
+                for (int c = 0; c < cols; c++) amax = Math.max(amax, Math.abs(w[r * cols + c]));
+                float sc = amax / 127f;
+                scale[r] = sc;
+                for (int c = 0; c < cols; c++) {
+                    double v = sc == 0f ? 0 : Math.rint(w[r * cols + c] / sc);
+                    q[r * cols + c] = (byte) Math.max(-127, Math.min(127, v));
+                }
+            }
+            String qName = fresh(s.name + "_rows_quantized");
+            String sName = fresh(s.name + "_row_scales");
+            addInitializer(s.graph, qName, Tensor.of(DType.INT8, q, rows, cols));
+            addInitializer(s.graph, sName, Tensor.of(scale, rows, 1));
+            for (Use u : gathers) {
+                Node g = u.node;
+                String ids = g.input(1);
+                String out = g.outputs().get(0);
+                int opset = g.opsetVersion();
+                String gq = fresh(out + "_quantized");
+                String gf = fresh(out + "_unscaled");
+                String gs = fresh(out + "_scale");
+                replaced.put(g, List.of(
+                        new Node(fresh(g.name() + "_quantized"), "Gather", "", opset, List.of(qName, ids), List.of(gq), Attributes.empty()),
+                        new Node(fresh(g.name() + "_cast"), "Cast", "", opset, List.of(gq), List.of(gf),
+                                new Attributes(List.of(Attribute.ofInt("to", DType.FLOAT.onnxCode())))),
+                        new Node(fresh(g.name() + "_scale"), "Gather", "", opset, List.of(sName, ids), List.of(gs), Attributes.empty()),
+                        new Node(fresh(g.name() + "_dequantize"), "Mul", "", opset, List.of(gf, gs), List.of(out), Attributes.empty())));
+            }
+            return q.length + 4L * rows;
         }
 
         private long int8Copy(Site s, float[] w, int rows, int cols, int axis, boolean perChannel, String outName, String base) {

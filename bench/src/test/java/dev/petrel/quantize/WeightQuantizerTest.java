@@ -148,8 +148,10 @@ class WeightQuantizerTest {
 
     /** GPT-2's tied lm_head: logits = x · Transpose(wte), wte also read by the embedding Gather. */
     @ParameterizedTest
-    @ValueSource(strings = {"int8", "q4", "nf4"})
+    @ValueSource(strings = {"int8", "q4", "nf4", "int8+embeddings", "q4+embeddings"})
     void tiedEmbeddingGetsAQuantizedCopyForTheLmHead(String label) throws Exception {
+        boolean embeddings = label.endsWith("+embeddings");
+        label = label.replace("+embeddings", "");
         Random r = new Random(3);
         Graph g = new Graph.Builder().opset("", 17)
                 .input(new ValueInfo("ids", DType.INT64, new Dim[] {Dim.symbol("S")}))
@@ -159,12 +161,18 @@ class WeightQuantizerTest {
                 .node(new Node("lm_head", "MatMul", "", 17, List.of("h", "wteT"), List.of("logits"), Attributes.empty()))
                 .output(new ValueInfo("logits", DType.FLOAT, null)).build();
         QuantFormat f = QuantFormat.of(QuantFormat.Kind.parse(label));
-        WeightQuantizer.Result res = new WeightQuantizer().quantize(g, f);
+        WeightQuantizer.Result res = new WeightQuantizer().embeddings(embeddings).quantize(g, f);
         assertThat(res.weights()).hasSize(1);
         WeightQuantizer.WeightReport w = res.weights().get(0);
         assertThat(w.quantized()).isTrue();
-        assertThat(w.note()).contains("Gather 'gather'");
-        assertThat(res.graph().initializers()).containsKey("wte");
+        if (embeddings) {
+            assertThat(w.note()).contains("embedding table");
+            assertThat(res.graph().initializers()).doesNotContainKey("wte");
+            assertThat(res.graph().initializers().get("wte_rows_quantized").dtype()).isEqualTo(DType.INT8);
+        } else {
+            assertThat(w.note()).contains("Gather 'gather'");
+            assertThat(res.graph().initializers()).containsKey("wte");
+        }
         assertThat(res.graph().nodes()).extracting(Node::opType).doesNotContain("Transpose");
         Path file = tmp.resolve("tied.onnx");
         new OnnxModelWriter().write(res.graph(), file);
@@ -189,5 +197,42 @@ class WeightQuantizerTest {
         System.out.printf("tied %s: relative RMS error %.4f, max |petrel - onnxruntime| %.2g%n", label, Math.sqrt(err / norm), engines);
         assertThat(engines).isLessThan(1e-4);
         assertThat(Math.sqrt(err / norm)).isLessThan(label.equals("int8") ? 0.02 : 0.13);
+    }
+
+    @Test
+    void embeddingOnlyTableIsInt8PerRow() throws Exception {
+        Random r = new Random(4);
+        Graph g = new Graph.Builder().opset("", 13)
+                .input(new ValueInfo("ids", DType.INT64, new Dim[] {Dim.of(2), Dim.of(3)}))
+                .initializer("table", random(r, 100, 48))
+                .node(new Node("gather", "Gather", "", 13, List.of("table", "ids"), List.of("e"), Attributes.empty()))
+                .output(new ValueInfo("e", DType.FLOAT, null)).build();
+        WeightQuantizer.Result res = new WeightQuantizer().embeddings(true).quantize(g, QuantFormat.of(QuantFormat.Kind.Q4));
+        assertThat(res.countsByFormat()).containsExactly(Map.entry("int8/row", 1));
+        assertThat(new WeightQuantizer().quantize(g, QuantFormat.of(QuantFormat.Kind.Q4)).weights()).isEmpty();
+        Path file = tmp.resolve("emb.onnx");
+        new OnnxModelWriter().write(res.graph(), file);
+        Tensor ids = Tensor.of(new long[] {0, 99, -1, 42, 7, 7}, 2, 3);
+        float[] ref = g.initializers().get("table").toFloatArray();
+        float[] petrel;
+        try (Session s = Model.load(file).newSession()) {
+            Tensor e = s.run(Map.of("ids", ids)).get("e");
+            assertThat(e.dims()).containsExactly(2, 3, 48);
+            petrel = e.toFloatArray();
+        }
+        float[] ort;
+        try (OrtRunner o = new OrtRunner(file)) {
+            ort = o.run(Map.of("ids", ids)).get("e");
+        }
+        long[] rows = {0, 99, 99, 42, 7, 7};
+        for (int i = 0; i < 6; i++) {
+            float amax = 0;
+            for (int c = 0; c < 48; c++) amax = Math.max(amax, Math.abs(ref[(int) rows[i] * 48 + c]));
+            for (int c = 0; c < 48; c++) {
+                float x = ref[(int) rows[i] * 48 + c];
+                assertThat(petrel[i * 48 + c]).isCloseTo(x, org.assertj.core.data.Offset.offset(amax / 127f / 2 * 1.001f));
+                assertThat(ort[i * 48 + c]).isEqualTo(petrel[i * 48 + c]);
+            }
+        }
     }
 }
