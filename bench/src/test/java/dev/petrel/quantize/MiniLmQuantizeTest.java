@@ -80,18 +80,21 @@ class MiniLmQuantizeTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             "int8, 0.96", "int8/channel, 0.995", "q4, 0.97", "q4/sym, 0.96", "q4/b128, 0.95",
-            "nf4, 0.95", "fp4, 0.90"})
+            "nf4, 0.95", "fp4, 0.90", "int8/channel+embeddings, 0.995", "q4+embeddings, 0.97"})
     void runsInBothEnginesAndKeepsEmbeddings(String label, double minMeanCosine) throws Exception {
-        String[] parts = label.split("/");
+        boolean embeddings = label.endsWith("+embeddings");
+        String[] parts = label.replace("+embeddings", "").split("/");
         QuantFormat.Kind kind = QuantFormat.Kind.parse(parts[0]);
         int block = parts.length > 1 && parts[1].startsWith("b") ? Integer.parseInt(parts[1].substring(1)) : kind.defaultBlockSize();
-        QuantFormat f = new QuantFormat(kind, block, label.endsWith("channel"), label.endsWith("sym"));
+        QuantFormat f = new QuantFormat(kind, block, parts[parts.length - 1].equals("channel"), parts[parts.length - 1].equals("sym"));
         long t0 = System.nanoTime();
-        WeightQuantizer.Result r = new WeightQuantizer().quantize(fp32, f);
+        WeightQuantizer.Result r = new WeightQuantizer().embeddings(embeddings).quantize(fp32, f);
         Path file = dir.resolve(label.replace('/', '_') + ".onnx");
         new OnnxModelWriter().write(r.graph(), file);
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        // 6 layers x (Q, K, V, attention output, FFN in, FFN out) + the pooler's dense layer.
         assertThat(r.countsByFormat()).containsEntry(f.label(), 36 + 1);
+        if (embeddings) assertThat(r.countsByFormat()).containsEntry("int8/row", 2);
 
         Map<String, Tensor> in = SentenceEmbedder.inputs(tokenizer.encodeBatch(SENTENCES));
         Tensor hidden;
