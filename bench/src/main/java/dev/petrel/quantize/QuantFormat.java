@@ -1,6 +1,8 @@
 package dev.petrel.quantize;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * How one weight is stored after quantization.
@@ -87,6 +89,19 @@ public record QuantFormat(Kind kind, int blockSize, boolean perChannel, boolean 
             case 16: case 32: return null;
             default: throw new IllegalArgumentException("no weight format with " + bits + " bits (4, 8, 16 or 32)");
         }
+    }
+
+    /**
+     * A plan for {@link WeightQuantizer#quantize(dev.petrel.graph.Graph, Function)} from a precision
+     * planner's bits per weight name ({@link #ofBits}); weights the map does not list get {@code otherwise}
+     * (null = keep fp32).
+     */
+    public static Function<String, QuantFormat> fromBits(Map<String, Integer> bits, QuantFormat otherwise) {
+        Map<String, Integer> copy = Map.copyOf(bits);
+        return name -> {
+            Integer b = copy.get(name);
+            return b == null ? otherwise : ofBits(b);
+        };
     }
 
     /** The kind with its defaults: {@code --to q4} without other options. */

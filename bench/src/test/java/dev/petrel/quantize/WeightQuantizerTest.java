@@ -141,7 +141,7 @@ class WeightQuantizerTest {
         WeightQuantizer.Result res = q.quantize(g, name -> null);
         assertThat(res.weights()).allMatch(w -> !w.quantized());
         assertThat(res.weights().get(1).keptBecause()).contains("plan");
-        res = q.quantize(g, name -> QuantFormat.ofBits(8));
+        res = q.quantize(g, QuantFormat.fromBits(Map.of("W", 8, "E", 4), null));
         assertThat(res.countsByFormat()).containsEntry("fp32", 1).containsEntry("int8/channel", 1);
         assertThat(res.graph().initializers()).containsKey("E").doesNotContainKey("W");
     }
