@@ -290,6 +290,11 @@ public final class WeightQuantizer {
             if (tensor.dtype() != DType.FLOAT) return "type " + tensor.dtype() + ", not FLOAT";
             if (tensor.rank() != 2) return "rank " + tensor.rank() + ", not 2";
             if (tensor.size() < minSize) return "fewer than " + minSize + " elements";
+            if (f != null && f.kind() == QuantFormat.Kind.INT8 && graph.opsets().getOrDefault("", 1) < 10) {
+                for (Use u : quantizedUses()) {
+                    if (!u.isEmbeddingGather()) return "int8 needs DequantizeLinear (opset 10), the model imports opset " + graph.opsets().getOrDefault("", 1);
+                }
+            }
             if (f != null && f.kind() != QuantFormat.Kind.INT8) {
                 for (Use u : quantizedUses()) {
                     if (u.isEmbeddingGather()) continue;
