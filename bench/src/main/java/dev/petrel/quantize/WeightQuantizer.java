@@ -32,11 +32,18 @@ import java.util.function.Function;
  *   <li>NF4/FP4: the same products become {@code MatMulBnb4} (no bias input: a Gemm's C is an Add).
  * </ul>
  *
- * <p>A weight is quantized only when every reader is such a product (a weight also read by a Gather,
- * a Transpose or as a graph output stays fp32), it has at least {@link #minSize} elements, and the
- * format function returns a format for its name. A weight shared by several products is quantized once
- * and its initializers are shared. MatMul and Gemm nodes inside If/Loop/Scan bodies are handled too;
- * the quantized initializers go to the graph that owned the fp32 weight.
+ * <p>A weight is quantized only when every reader is such a product, it has at least {@link #minSize}
+ * elements, and the format function returns a format for its name; a weight also read by anything else
+ * (an Add, a graph output, a Gather unless {@link #embeddings} is on) stays fp32. One exception: a
+ * MatMul that reads the weight through a {@code Transpose} (GPT-2's lm_head over the tied embedding
+ * table) gets a quantized copy of its own, the fp32 table staying for its other readers. A weight shared
+ * by several products is quantized once and its initializers are shared. MatMul and Gemm nodes inside
+ * If/Loop/Scan bodies are handled too; the quantized initializers go to the graph that owned the fp32
+ * weight.
+ *
+ * <p>Petrel runs the int8 form by dequantizing each weight at every run (a DequantizeLinear over a
+ * constant is not folded at load: it would quadruple the memory), the 4-bit forms with its
+ * MatMulNBits/MatMulBnb4 kernels, which decode blocks on the fly.
  *
  * <pre>{@code
  * Graph g = Model.readGraph(path);
