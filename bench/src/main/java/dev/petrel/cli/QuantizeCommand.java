@@ -26,21 +26,21 @@ import picocli.CommandLine.Parameters;
  * both models in Petrel on synthetic inputs.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize the MatMul/Gemm weights of an ONNX model (int8 QDQ, q4 MatMulNBits, nf4/fp4 MatMulBnb4).")
+        description = "Quantize the MatMul/Gemm weights of an ONNX model (int8 QDQ, q4/q8 MatMulNBits, nf4/fp4 MatMulBnb4).")
 final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.onnx).")
     Path model;
 
-    @Option(names = "--to", required = true, description = "Weight format: int8, q4, nf4 or fp4.")
+    @Option(names = "--to", required = true, description = "Weight format: int8 (QDQ), q4 or q8 (MatMulNBits), nf4 or fp4 (MatMulBnb4).")
     String to;
 
-    @Option(names = "--block", description = "Block size for q4 (default 32), nf4 and fp4 (default 64).")
+    @Option(names = "--block", description = "Block size for q4 and q8 (default 32), nf4 and fp4 (default 64).")
     Integer block;
 
     @Option(names = "--per-channel", description = "int8: one scale per output column instead of one per tensor.")
     boolean perChannel;
 
-    @Option(names = "--symmetric", description = "q4: zero point 8 (no zero-point tensor) instead of one per block.")
+    @Option(names = "--symmetric", description = "q4/q8: zero point 8/128 (no zero-point tensor) instead of one per block.")
     boolean symmetric;
 
     @Option(names = "--min-size", defaultValue = "" + WeightQuantizer.DEFAULT_MIN_SIZE,
