@@ -14,8 +14,9 @@ import java.util.function.Function;
  *   <li>{@link Kind#Q4}: {@code com.microsoft::MatMulNBits} with bits=4 and blocks of {@code blockSize}
  *       along K; asymmetric (min/max per block, packed zero points) unless {@code symmetric}.
  *   <li>{@link Kind#Q8}: the same with bits=8 (one byte per code, a scale and an 8-bit zero point per
- *       block): int8 that Petrel decodes block by block inside the product instead of dequantizing the
- *       whole weight at each run as it does for QDQ.
+ *       block): the most accurate format (MiniLM embeddings 0.9999 cosine vs fp32), but Petrel runs
+ *       8-bit MatMulNBits with its portable kernel only (MiniLM at 32 tokens: about 0.76 s against 58 ms
+ *       for int8 QDQ, measured on a loaded 2-core machine).
  *   <li>{@link Kind#NF4}, {@link Kind#FP4}: {@code com.microsoft::MatMulBnb4} (bitsandbytes' 4-bit codes,
  *       absmax per block of {@code blockSize} flat elements of the [N, K] weight).
  * </ul>
@@ -91,7 +92,8 @@ public record QuantFormat(Kind kind, int blockSize, boolean perChannel, boolean 
     }
 
     /**
-     * The format for a bit width, as a precision planner gives it: 8 = {@link #int8} per channel,
+     * The format for a bit width, as a precision planner gives it: 8 = {@link #int8} per channel (QDQ,
+     * which Petrel runs fast, rather than {@link Kind#Q8}),
      * 4 = {@link #q4} (block 32, with zero points); 16 or 32 = null (keep fp32).
      */
     public static QuantFormat ofBits(int bits) {
