@@ -79,6 +79,23 @@ public final class PrecisionPlanner {
         return new Plan(layers, chosen, weightBits, targetBits);
     }
 
+    /**
+     * The groups with only the weights {@code quantizable} accepts (those a quantizer will actually
+     * rewrite: a tied embedding read by a Gather stays fp32), dropping groups left empty. Plan over the
+     * result so the average counts only weights that get the planned bits.
+     */
+    public static List<LayerScore> restrictTo(List<LayerScore> layers, java.util.function.Predicate<String> quantizable) {
+        List<LayerScore> out = new ArrayList<>();
+        for (LayerScore l : layers) {
+            List<LayerScore.Weight> kept = new ArrayList<>();
+            for (LayerScore.Weight w : l.weights()) if (quantizable.test(w.name())) kept.add(w);
+            if (!kept.isEmpty()) {
+                out.add(new LayerScore(l.name(), l.kind(), l.block(), l.lim(), l.cosine(), l.inState(), l.outState(), kept));
+            }
+        }
+        return out;
+    }
+
     /** Indices of the groups in the order they are lowered: blocks by LIM (then index), then the others. */
     static List<Integer> loweringOrder(List<LayerScore> layers) {
         List<Integer> blocks = new ArrayList<>(), others = new ArrayList<>();

@@ -63,6 +63,15 @@ class PrecisionPlannerTest {
     }
 
     @Test
+    void restrictsToQuantizableWeights() {
+        List<LayerScore> ls = List.of(block(0, 0.9, 100, 50), head(100));
+        List<LayerScore> r = PrecisionPlanner.restrictTo(ls, n -> !n.equals("lm_head") && !n.equals("b0.w1"));
+        assertThat(r).hasSize(1);
+        assertThat(r.get(0).weights()).extracting(LayerScore.Weight::name).containsExactly("b0.w0");
+        assertThat(r.get(0).lim()).isEqualTo(0.9);
+    }
+
+    @Test
     void effectiveBitsOfTheFormats() {
         assertThat(PrecisionPlanner.effectiveBits(8, 384)).isCloseTo(8 + 32.0 / 384, within(1e-12));
         assertThat(PrecisionPlanner.effectiveBits(4, 384)).isEqualTo(5.125);
