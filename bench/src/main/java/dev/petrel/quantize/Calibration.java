@@ -8,6 +8,9 @@ import dev.petrel.graph.ValueInfo;
 import dev.petrel.tokenizer.ByteLevelBpeTokenizer;
 import dev.petrel.tokenizer.Encoding;
 import dev.petrel.tokenizer.WordPieceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +104,83 @@ public final class Calibration {
             out.add(in);
         }
         return out;
+    }
+
+    /**
+     * Calibration inputs for a text model found by its inputs and outputs, for tools that take only a
+     * model file: a causal LM (a {@code logits} output) gets {@link #SENTENCES} through the byte-level BPE
+     * tokenizer of {@code folder} (tokenizer.json, or vocab.json + merges.txt; the folder above is tried
+     * too), an encoder through its WordPiece tokenizer.json; without a tokenizer, random token ids over the
+     * vocabulary (the {@code logits} width, or the rows of the table {@code input_ids} index), 32 per sample.
+     *
+     * @param folder where to look for a tokenizer, or null
+     * @param count  how many samples (at most {@link #SENTENCES}' size when a tokenizer is found)
+     * @throws IllegalArgumentException when the graph has no {@code input_ids} input
+     */
+    public static List<Map<String, Tensor>> forGraph(Graph graph, Path folder, int count) {
+        boolean hasIds = false, causal = false;
+        for (ValueInfo v : graph.inputs()) hasIds |= v.name().equals("input_ids");
+        for (ValueInfo v : graph.outputs()) causal |= v.name().equals("logits");
+        if (!hasIds) throw new IllegalArgumentException("no input_ids input: calibration inputs for this model must be given");
+        List<String> texts = SENTENCES.subList(0, Math.min(count, SENTENCES.size()));
+        List<Path> dirs = new ArrayList<>();
+        if (folder != null) {
+            dirs.add(folder);
+            if (folder.getParent() != null) dirs.add(folder.getParent());
+        }
+        for (Path dir : dirs) {
+            try {
+                if (causal && (Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("vocab.json")))) {
+                    return causalLmInputs(graph, tokenSequences(ByteLevelBpeTokenizer.fromFolder(dir), texts, 128));
+                }
+                if (!causal && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+                    return sentences(WordPieceTokenizer.load(dir.resolve("tokenizer.json")), texts, graph);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Not a tokenizer of the expected kind: fall back to random ids.
+            }
+        }
+        int vocab = vocabulary(graph, causal);
+        List<long[]> ids = randomTokens(vocab, count, 32, 20240601L);
+        if (causal) return causalLmInputs(graph, ids);
+        List<Map<String, Tensor>> out = new ArrayList<>();
+        for (long[] seq : ids) {
+            Map<String, Tensor> in = new LinkedHashMap<>();
+            long[] ones = new long[seq.length];
+            java.util.Arrays.fill(ones, 1);
+            for (ValueInfo v : graph.inputs()) {
+                switch (v.name()) {
+                    case "input_ids" -> in.put(v.name(), Tensor.of(seq, 1, seq.length));
+                    case "attention_mask" -> in.put(v.name(), Tensor.of(ones, 1, seq.length));
+                    case "token_type_ids" -> in.put(v.name(), Tensor.of(new long[seq.length], 1, seq.length));
+                    default -> {
+                        if (!graph.initializers().containsKey(v.name())) {
+                            throw new IllegalArgumentException("no calibration data for input '" + v.name() + "'");
+                        }
+                    }
+                }
+            }
+            out.add(in);
+        }
+        return out;
+    }
+
+    private static int vocabulary(Graph graph, boolean causal) {
+        if (causal) {
+            for (ValueInfo v : graph.outputs()) {
+                List<Dim> shape = v.shape();
+                if (v.name().equals("logits") && shape != null && !shape.isEmpty() && shape.get(shape.size() - 1).isFixed()) {
+                    return (int) shape.get(shape.size() - 1).value();
+                }
+            }
+        }
+        for (dev.petrel.graph.Node n : graph.nodes()) {
+            if (n.opType().equals("Gather") && n.input(1).equals("input_ids") && graph.initializers().containsKey(n.input(0))) {
+                return graph.initializers().get(n.input(0)).dim(0);
+            }
+        }
+        throw new IllegalArgumentException("cannot tell the vocabulary size (no fixed logits width, no embedding Gather of "
+                + "input_ids) for random calibration tokens");
     }
 
     /** Token id sequences of texts, each cut to at most {@code maxLength} tokens. */
