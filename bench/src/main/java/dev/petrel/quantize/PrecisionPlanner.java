@@ -12,6 +12,7 @@ import java.util.Map;
  * {@code highBits}; the least important blocks (lowest LIM) move to {@code lowBits}, whole blocks at a
  * time, until the parameter-weighted average of nominal bits is at most the target. Groups outside the
  * blocks (embedding, head) rank above every block: they are lowered only after all blocks.
+ * {@link #planLevels} does the same over three or more precisions (fp32 / int8 / q4).
  *
  * <p>Nominal bits count the codes only. {@link #effectiveBits} adds the scales and zero points of the
  * formats the quantizer writes for 8 and 4 bits: int8 per output channel (one fp32 scale per column,
@@ -39,6 +40,29 @@ public final class PrecisionPlanner {
         if (lowBits < 1 || highBits > 32 || lowBits >= highBits) {
             throw new IllegalArgumentException("need 1 <= lowBits < highBits <= 32, got lowBits " + lowBits + ", highBits " + highBits);
         }
+        return planLevels(layers, targetBits, highBits, lowBits);
+    }
+
+    /**
+     * The plan over several precisions, highest first (e.g. {@code 32, 8, 4}: keep fp32, int8, q4). All
+     * groups start at the highest; in importance order (least important first) they move to the next
+     * level until the target is met, and only when every group is at that level do they move on to the
+     * one below. So a target of 12 with {32, 8, 4} keeps the most important blocks in fp32 and puts the
+     * rest in int8, while a target of 6 mixes int8 and q4 exactly as {@code planLayers(…, 8, 4)} does. A
+     * more important group never gets fewer bits than a less important one.
+     *
+     * @throws IllegalArgumentException when the levels are not strictly decreasing within 1..32, the target lies
+     *         outside [lowest, highest], a block has no score, a weight appears in two groups, or there are no weights
+     */
+    public static Plan planLevels(List<LayerScore> layers, double targetBits, int... levels) {
+        if (levels.length < 2) throw new IllegalArgumentException("need at least two precision levels, got " + levels.length);
+        for (int i = 0; i < levels.length; i++) {
+            if (levels[i] < 1 || levels[i] > 32 || (i > 0 && levels[i] >= levels[i - 1])) {
+                throw new IllegalArgumentException("precision levels must decrease strictly within 1..32, got "
+                        + java.util.Arrays.toString(levels));
+            }
+        }
+        int highBits = levels[0], lowBits = levels[levels.length - 1];
         if (!(targetBits >= lowBits)) {
             throw new IllegalArgumentException("target " + targetBits + " bits is below the low precision (" + lowBits
                     + " bits): even with every layer at " + lowBits + " bits the average is " + lowBits);
@@ -65,10 +89,13 @@ public final class PrecisionPlanner {
         java.util.Arrays.fill(bits, highBits);
         List<Integer> order = loweringOrder(layers);
         double weighted = (double) total * highBits;
-        for (int i : order) {
-            if (weighted / total <= targetBits + 1e-9) break;
-            bits[i] = lowBits;
-            weighted -= (double) layers.get(i).params() * (highBits - lowBits);
+        lowering:
+        for (int level = 1; level < levels.length; level++) {
+            for (int i : order) {
+                if (weighted / total <= targetBits + 1e-9) break lowering;
+                weighted -= (double) layers.get(i).params() * (bits[i] - levels[level]);
+                bits[i] = levels[level];
+            }
         }
         Map<String, Integer> weightBits = new LinkedHashMap<>();
         List<Integer> chosen = new ArrayList<>();

@@ -72,6 +72,33 @@ class PrecisionPlannerTest {
     }
 
     @Test
+    void threeLevelsKeepTheMostImportantInFp32() {
+        List<LayerScore> ls = List.of(block(0, 0.30, 100), block(1, 0.10, 100), block(2, 0.20, 100), block(3, 0.50, 100));
+        // 32 → 8 costs 6 bits of the mean per block: 26, 20, 14 <= 15.
+        PrecisionPlanner.Plan p = PrecisionPlanner.planLevels(ls, 15, 32, 8, 4);
+        assertThat(p.bits()).containsExactly(8, 8, 8, 32);
+        assertThat(p.averageBits()).isEqualTo(14.0);
+        // Below 8 every block is int8 first, then the same choice as the two-level plan.
+        assertThat(PrecisionPlanner.planLevels(ls, 6.5, 32, 8, 4).bits()).containsExactly(8, 4, 4, 8);
+        assertThat(PrecisionPlanner.planLevels(ls, 32, 32, 8, 4).bits()).containsOnly(32);
+        assertThatThrownBy(() -> PrecisionPlanner.planLevels(ls, 6, 8, 8, 4)).hasMessageContaining("decrease strictly");
+        assertThatThrownBy(() -> PrecisionPlanner.planLevels(ls, 6, 8)).hasMessageContaining("two precision levels");
+    }
+
+    @Property(tries = 200)
+    void threeLevelPlansAreMonotoneAndWithinTarget(@ForAll long seed, @ForAll @DoubleRange(min = 4, max = 32) double target) {
+        List<LayerScore> ls = layers(seed);
+        PrecisionPlanner.Plan p = PrecisionPlanner.planLevels(ls, target, 32, 8, 4);
+        assertThat(p.averageBits()).isLessThanOrEqualTo(target + 1e-9);
+        for (int i = 0; i < ls.size(); i++) {
+            for (int j = 0; j < ls.size(); j++) {
+                if (importance(ls.get(i)) > importance(ls.get(j))) assertThat(p.bits().get(i)).isGreaterThanOrEqualTo(p.bits().get(j));
+            }
+        }
+        if (target <= 8) assertThat(p.bits()).isEqualTo(PrecisionPlanner.planLayers(ls, target, 8, 4).bits());
+    }
+
+    @Test
     void effectiveBitsOfTheFormats() {
         assertThat(PrecisionPlanner.effectiveBits(8, 384)).isCloseTo(8 + 32.0 / 384, within(1e-12));
         assertThat(PrecisionPlanner.effectiveBits(4, 384)).isEqualTo(5.125);
