@@ -41,7 +41,7 @@ class MixedPrecisionReportTest {
         return out;
     }
 
-    private <Q> void study(List<LayerScore> scores, Graph g, BiFunction<String, Map<String, Integer>, String> probe) {
+    private void study(List<LayerScore> scores, Graph g, BiFunction<String, Map<String, Integer>, String> probe) {
         print(LayerImportance.table(scores));
         print(probe.apply("uniform int8", PrecisionPlanner.plan(scores, 8, 8, 4)) + "   "
                 + PrecisionPlanner.planLayers(scores, 8, 8, 4).summary());
