@@ -20,11 +20,15 @@ import java.util.List;
 final class VectorDynamicQuantMatMulKernel implements Kernel {
     /** Keeps 16-bit panels instead of widening them per call: speed over memory (2x the weight). */
     static final boolean WIDE = Boolean.getBoolean("petrel.int8.wide");
+    /** Runs the 16-bit integer formulation ({@link Int8Gemm}) instead of the exact fp32 one, for comparison. */
+    static final boolean INT16 = "int16".equals(System.getProperty("petrel.int8.gemm")) || WIDE;
 
     private final Node node;
     private final KernelSetup setup;
     private final Int8Panels weights;
+    private final Int8ColumnPanels columns;
     private final Int8Gemm gemm = new Int8Gemm();
+    private final Int8FloatGemm fgemm = new Int8FloatGemm();
     private float[] wScale = new float[0];
     private float[] bias = new float[0];
     private Kernel portable;
@@ -35,11 +39,17 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         Tensor w = setup.constantInput(1);
         boolean hasZp = node.inputs().size() > 3 && !node.input(3).isEmpty();
         Tensor zp = hasZp ? setup.constantInput(3) : null;
-        if (w != null && usable(w, zp, hasZp)) {
+        if (w != null && usable(w, zp, hasZp) && INT16) {
             this.weights = setup.shared(List.of(w, hasZp ? zp : "no-zero-point", "int8-panels-" + Int8Gemm.NRW + (WIDE ? "-wide" : "")),
                     () -> Int8Panels.of(w, zp, WIDE));
+            this.columns = null;
+        } else if (w != null && usable(w, zp, hasZp)) {
+            this.weights = null;
+            this.columns = setup.shared(List.of(w, hasZp ? zp : "no-zero-point", "int8-column-panels-" + FloatGemm.NRW),
+                    () -> Int8ColumnPanels.of(w, zp));
         } else {
             this.weights = null;
+            this.columns = null;
         }
     }
 
@@ -57,9 +67,13 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         Tensor zp = ctx.input(3);
         Tensor b = ctx.input(4);
         Int8Panels panels = weights;
-        if (panels == null && usable(w, zp, zp != null)) panels = Int8Panels.of(w, zp, false);
+        Int8ColumnPanels cols = columns;
+        if (panels == null && cols == null && usable(w, zp, zp != null)) {
+            if (INT16) panels = Int8Panels.of(w, zp, false);
+            else cols = Int8ColumnPanels.of(w, zp);
+        }
         int n = w.rank() == 2 ? w.dim(1) : -1;
-        if (panels == null || x.dtype() != DType.FLOAT || x.rank() < 1 || x.dim(x.rank() - 1) != w.dim(0)
+        if ((panels == null && cols == null) || x.dtype() != DType.FLOAT || x.rank() < 1 || x.dim(x.rank() - 1) != w.dim(0)
                 || ws.dtype() != DType.FLOAT || !(ws.size() == 1 && ws.rank() <= 1 || ws.rank() == 1 && ws.dim(0) == n)
                 || (b != null && (b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != n))) {
             // The reference checks every input and reports what is wrong.
@@ -84,7 +98,12 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
             for (int j = 0; j < n; j++) bias[j] = bb.get(j);
         }
         if (m == 0 || n == 0) return;
-        gemm.quantize(Segments.of(x), 0, m, k);
-        gemm.multiply(ctx.parallel(), panels, wScale, b == null ? null : bias, Segments.of(y));
+        if (cols != null) {
+            fgemm.quantize(Segments.of(x), 0, m, k);
+            fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, -1, null, Segments.of(y));
+        } else {
+            gemm.quantize(Segments.of(x), 0, m, k);
+            gemm.multiply(ctx.parallel(), panels, wScale, b == null ? null : bias, Segments.of(y));
+        }
     }
 }
