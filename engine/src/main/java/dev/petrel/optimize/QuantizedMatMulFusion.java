@@ -20,9 +20,12 @@ import java.util.List;
  *   f  = Cast(q, to=FLOAT)
  *   r  = Mul(f, Mul(s, Ws))                  Ws a FLOAT constant scalar or [N]
  *   r' = Add(r, bias)                        optional, bias a FLOAT constant [N]
+ *   r''= Add(r', skip)                       optional: a residual connection, skip any value
  * </pre>
  *
- * into {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])}. The fused kernel quantizes x
+ * into {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias[, residual]])} (an absent bias is
+ * the empty name when a residual follows); the residual is added in the product's epilogue, saving
+ * the Add's pass over memory, as {@code MatMulBiasFusion} does for fp32. The fused kernel quantizes x
  * exactly as DynamicQuantizeLinear does, computes the same int32 sums and applies
  * {@code (float) q * (s * Ws[j]) (+ bias[j])} in that float order, so the result is bit for bit the
  * unfused graph's. One DynamicQuantizeLinear that feeds several products (Q, K and V) is quantized
@@ -90,11 +93,20 @@ final class QuantizedMatMulFusion implements Pass {
                 end = add;
             }
         }
+        Node product = end;
+        Node residual = single(g, out(end));
+        String skip = is(residual, "Add") && residual.outputs().size() == 1 ? other(residual, out(end)) : null;
+        if (skip != null && !skip.equals(out(end))) {
+            if (ins.size() == 4) ins.add("");
+            ins.add(skip);
+            end = residual;
+        }
         Node fused = g.petrelNode(end.name(), OP, ins, List.of(out(end)), List.of());
         g.replace(end, fused);
         g.remove(mm);
         g.remove(cast);
-        if (end != mul) g.remove(mul);
+        if (product != mul) g.remove(mul);
+        if (end != product) g.remove(product);
         // The scale product and the quantizer go with dead-node elimination once nothing reads them.
         return true;
     }

@@ -2,6 +2,8 @@ package dev.petrel.ops.quant;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.fused.FusedMatMulAttributes;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import java.nio.ByteBuffer;
@@ -9,9 +11,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])}: the fused form of
- * DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add) that ONNX Runtime's dynamic quantizer
- * writes (see {@code dev.petrel.optimize.QuantizedMatMulFusion}).
+ * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias[, residual]])}: the fused form of
+ * DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add bias) (→ Add residual) that ONNX Runtime's
+ * dynamic quantizer writes (see {@code dev.petrel.optimize.QuantizedMatMulFusion}).
  *
  * <p>x (FLOAT, rank >= 1, last dimension K) is quantized per tensor to uint8 exactly as
  * DynamicQuantizeLinear does ({@link #scale}, {@link #zeroPoint}, {@link #quantize}); Wq is an INT8 or
@@ -19,7 +21,8 @@ import java.nio.FloatBuffer;
  * scalar or [N]). The output, FLOAT with x's leading dimensions and N, is
  * {@code (float) sum_k (qx[i,k] - zx) * (Wq[k,j] - Wzp[j]) * (sx * Ws[j]) (+ bias[j])} with the int32
  * sum exact (wrapping as MatMulInteger's) and the float operations in the unfused graph's order, so
- * both agree bit for bit.
+ * both agree bit for bit. A residual (FLOAT) is then added as Add does: in place when it has the
+ * output's shape, else with numpy broadcasting into the broadcast shape.
  *
  * <p>This portable kernel is the reference: it quantizes into a uint8 tensor and runs {@link IntGemm}.
  */
@@ -56,6 +59,7 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         Tensor ws = ctx.requireInput(2);
         Tensor wzp = ctx.input(3);
         Tensor bias = ctx.input(4);
+        Tensor residual = ctx.input(5);
         if (x.dtype() != DType.FLOAT || x.rank() < 1) {
             throw new IllegalArgumentException("input 'x' must be FLOAT of rank >= 1, got " + x.describe());
         }
@@ -92,7 +96,12 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         int count = gemm.batches * gemm.m * n;
         if (sums.length < count) sums = new int[count];
         gemm.compute(ctx.parallel(), sums, null);
-        Tensor y = ctx.output(0, DType.FLOAT, outDims);
+        if (residual != null && residual.dtype() != DType.FLOAT) {
+            throw new IllegalArgumentException("input 'residual' must be FLOAT, got " + residual.describe());
+        }
+        boolean inPlace = FusedMatMulAttributes.residualInPlace(residual, outDims);
+        // A residual of another shape: the product goes to scratch, then broadcasts with it into the output.
+        Tensor y = inPlace ? ctx.output(0, DType.FLOAT, outDims) : Tensor.allocate(DType.FLOAT, outDims);
         FloatBuffer ys = y.floats();
         FloatBuffer wsb = ws.floats();
         boolean perColumnScale = ws.size() != 1;
@@ -105,6 +114,14 @@ public final class DynamicQuantMatMulKernel implements Kernel {
                 float v = (float) sums[o] * colScale[j];
                 ys.put(o, bb == null ? v : v + bb.get(j));
             }
+        }
+        if (residual == null) return;
+        if (inPlace) {
+            FloatBuffer rv = residual.floats();
+            for (int i = 0; i < count; i++) ys.put(i, ys.get(i) + rv.get(i));
+        } else {
+            Tensor sum = ctx.output(0, DType.FLOAT, Broadcast.shape(y.dims(), residual.dims()));
+            FusedMatMulAttributes.addBroadcast(y, residual, sum);
         }
     }
 

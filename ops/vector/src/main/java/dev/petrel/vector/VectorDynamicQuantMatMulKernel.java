@@ -7,12 +7,15 @@ import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelSetup;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])} on {@link Int8Gemm}: a constant
- * weight and zero point are packed once per model ({@link Int8Panels}, 1x the weight's bytes; pre-widened
- * to 16 bits, 2x, with {@code -Dpetrel.int8.wide=true}) and shared by its sessions; x of any rank >= 1
+ * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias[, residual]])} on {@link Int8FloatGemm}
+ * (exact integer sums on the fp32 FMA micro-kernel): a constant weight and zero point are packed once
+ * per model ({@link Int8ColumnPanels}, 1x the weight's bytes) and shared by its sessions. With
+ * {@code -Dpetrel.int8.gemm=int16} the 16-bit integer formulation runs instead ({@link Int8Gemm},
+ * {@link Int8Panels}; pre-widened to 16 bits, 2x, with {@code -Dpetrel.int8.wide=true}); x of any rank >= 1
  * is one product with its leading dimensions folded into M. Bit for bit the portable
  * {@code DynamicQuantMatMulKernel}'s result, which takes the cases this kernel does not (a weight of
  * another rank or type).
@@ -59,6 +62,12 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         return zp != null && zp.dtype() == w.dtype() && (zp.size() == 1 && zp.rank() <= 1 || zp.rank() == 1 && zp.dim(0) == w.dim(1));
     }
 
+    private static int[] outDims(int[] xDims, int n) {
+        int[] d = xDims.clone();
+        d[d.length - 1] = n;
+        return d;
+    }
+
     @Override
     public void run(KernelContext ctx) {
         Tensor x = ctx.requireInput(0);
@@ -66,6 +75,7 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         Tensor ws = ctx.requireInput(2);
         Tensor zp = ctx.input(3);
         Tensor b = ctx.input(4);
+        Tensor res = ctx.input(5);
         Int8Panels panels = weights;
         Int8ColumnPanels cols = columns;
         if (panels == null && cols == null && usable(w, zp, zp != null)) {
@@ -75,7 +85,8 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         int n = w.rank() == 2 ? w.dim(1) : -1;
         if ((panels == null && cols == null) || x.dtype() != DType.FLOAT || x.rank() < 1 || x.dim(x.rank() - 1) != w.dim(0)
                 || ws.dtype() != DType.FLOAT || !(ws.size() == 1 && ws.rank() <= 1 || ws.rank() == 1 && ws.dim(0) == n)
-                || (b != null && (b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != n))) {
+                || (b != null && (b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != n))
+                || (res != null && (res.dtype() != DType.FLOAT || !Arrays.equals(res.dims(), outDims(x.dims(), n))))) {
             // The reference checks every input and reports what is wrong.
             if (portable == null) portable = Segments.portableKernel(node, setup, x.dtype());
             portable.run(ctx);
@@ -84,8 +95,7 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         int k = w.dim(0);
         int[] dims = x.dims();
         int m = x.size() / Math.max(1, k);
-        int[] outDims = dims.clone();
-        outDims[outDims.length - 1] = n;
+        int[] outDims = outDims(dims, n);
         Tensor y = ctx.output(0, DType.FLOAT, outDims);
         if (wScale.length < n) {
             wScale = new float[n];
@@ -100,10 +110,11 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         if (m == 0 || n == 0) return;
         if (cols != null) {
             fgemm.quantize(Segments.of(x), 0, m, k);
-            fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, -1, null, Segments.of(y));
+            fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, -1, res == null ? null : Segments.of(res), Segments.of(y));
         } else {
             gemm.quantize(Segments.of(x), 0, m, k);
             gemm.multiply(ctx.parallel(), panels, wScale, b == null ? null : bias, Segments.of(y));
+            if (res != null) VectorFusedMatMulKernel.biasRelu(Segments.of(y), null, Segments.of(res), n, 0, m, false);
         }
     }
 }

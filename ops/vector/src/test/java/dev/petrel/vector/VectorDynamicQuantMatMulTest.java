@@ -93,6 +93,39 @@ class VectorDynamicQuantMatMulTest {
         }
     }
 
+    /** A residual of the output's shape is added in the epilogue; one that broadcasts takes the reference's path. */
+    @ParameterizedTest
+    @CsvSource({"37, 300, 100, true", "5, 20, 7, false", "9, 16, 50, true"})
+    void residualMatchesPortable(int m, int k, int n, boolean sameShape) {
+        Tensor w = bytes(DType.INT8, k * n, k, n);
+        Tensor zp = bytes(DType.INT8, n, n);
+        Tensor ws = floats(n, 0.01f, n);
+        Graph.Builder g = new Graph.Builder().opset("", 14).opset("dev.petrel", 1);
+        g.input(new ValueInfo("x", DType.FLOAT, null));
+        g.input(new ValueInfo("r", DType.FLOAT, null));
+        g.initializer("w", w);
+        g.initializer("ws", ws);
+        g.initializer("zp", zp);
+        g.node(new Node("neg", "Neg", "", 14, List.of("x"), List.of("nx"), new Attributes(List.of())));
+        g.node(new Node("q", "DynamicQuantMatMul", "dev.petrel", 1, List.of("nx", "w", "ws", "zp", "", "r"), List.of("y"),
+                new Attributes(List.of())));
+        g.output(new ValueInfo("y", null, null));
+        Graph graph = g.build();
+        Tensor x = floats(m * k, 3f, 1, m, k);
+        Tensor r = sameShape ? floats(m * n, 1f, 1, m, n) : floats(n, 1f, n);
+        Map<String, Tensor> in = Map.of("x", x, "r", r);
+        float[] expected;
+        try (Session s = Model.of(graph, VectorHarness.PORTABLE).newSession()) {
+            expected = s.run(in).get("y").toFloatArray();
+        }
+        for (int threads : new int[] {1, 2}) {
+            try (Session s = Model.of(graph, VectorHarness.VECTOR).newSession(new Options().threads(threads))) {
+                assertThat(s.run(in).get("y").toFloatArray()).as("threads %d", threads).containsExactly(expected);
+                assertThat(s.run(in).get("y").toFloatArray()).as("threads %d, planned", threads).containsExactly(expected);
+            }
+        }
+    }
+
     @Test
     void edgeValuesMatchPortable() {
         int k = 48;
