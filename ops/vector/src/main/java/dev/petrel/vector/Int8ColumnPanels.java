@@ -22,6 +22,8 @@ final class Int8ColumnPanels {
     final byte[] data;
     /** Each column's zero point in the stored values, as a float; padded to panels * NRW. */
     final float[] zeroPoint;
+    /** The largest |b - zb| over the matrix: with A's largest |a - za| it bounds the exact K block. */
+    int maxAbs;
 
     private Int8ColumnPanels(int k, int n) {
         this.k = k;
@@ -57,6 +59,14 @@ final class Int8ColumnPanels {
             }
             p.zeroPoint[j] = z + offset;
         }
+        int maxAbs = 0;
+        for (int kk = 0; kk < k; kk++) {
+            for (int j = 0; j < n; j++) {
+                int panel = j / nrw;
+                maxAbs = Math.max(maxAbs, Math.abs(d[(panel * k + kk) * nrw + (j - panel * nrw)] - (int) p.zeroPoint[j]));
+            }
+        }
+        p.maxAbs = maxAbs;
         return p;
     }
 

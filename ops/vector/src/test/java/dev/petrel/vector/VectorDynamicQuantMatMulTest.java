@@ -93,6 +93,31 @@ class VectorDynamicQuantMatMulTest {
         }
     }
 
+    /**
+     * 7-bit weights (ONNX Runtime's reduce_range) with zero points 0 allow K blocks of about 1028 exact
+     * fp32 terms: K = 700 runs as one block, K = 1100 as two; the extreme values make the largest sums.
+     */
+    @ParameterizedTest
+    @CsvSource({"13, 700, 50", "6, 1100, 49"})
+    void longExactBlocksMatchPortable(int m, int k, int n) {
+        byte[] wv = new byte[k * n];
+        for (int i = 0; i < wv.length; i++) wv[i] = (byte) (i % 3 == 0 ? 64 : RANDOM.nextInt(129) - 64);
+        Tensor w = Tensor.of(DType.INT8, wv, k, n);
+        Tensor zp = Tensor.of(DType.INT8, new byte[n], n);
+        Tensor ws = floats(n, 0.01f, n);
+        float[] xv = new float[m * k];
+        // Row 0 all at the maximum (quantized 255 with zero point 0 after the one negative value):
+        // every product of row 0 is 255 * 64 where the weight is 64.
+        for (int i = 0; i < xv.length; i++) xv[i] = i < k ? 1f : (float) RANDOM.nextGaussian();
+        xv[k] = -1e-6f;
+        Tensor x = Tensor.of(xv, m, k);
+        Graph g = graph(w, ws, zp, null, true);
+        float[] expected = run(VectorHarness.PORTABLE, g, x, 1);
+        for (int threads : new int[] {1, 2}) {
+            assertThat(run(VectorHarness.VECTOR, g, x, threads)).as("threads %d", threads).containsExactly(expected);
+        }
+    }
+
     /** A residual of the output's shape is added in the epilogue; one that broadcasts takes the reference's path. */
     @ParameterizedTest
     @CsvSource({"37, 300, 100, true", "5, 20, 7, false", "9, 16, 50, true"})
