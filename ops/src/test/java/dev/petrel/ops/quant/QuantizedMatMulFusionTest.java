@@ -149,6 +149,45 @@ class QuantizedMatMulFusionTest {
     }
 
     @Test
+    void geluAndResidualJoinTheProduct() {
+        int k = 21, n1 = 10, n2 = 6;
+        Graph base = quantizerGraph(k, n1, n2);
+        Graph.Builder g = new Graph.Builder().opset("", 11).opset("dev.petrel", 1);
+        g.input(new ValueInfo("x", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(k)}));
+        g.input(new ValueInfo("r1", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(n1)}));
+        for (Map.Entry<String, Tensor> e : base.initializers().entrySet()) g.initializer(e.getKey(), e.getValue());
+        for (Node n : base.nodes()) g.node(n);
+        // y1 (with bias) through GELU, plus r1; y2 (no bias) through tanh GELU alone.
+        g.node(new Node("g1", "Gelu", "dev.petrel", 1, List.of("y1"), List.of("g1"), new Attributes(List.of())));
+        g.node(node("Add", List.of("g1", "r1"), List.of("o1")));
+        g.node(new Node("g2", "Gelu", "dev.petrel", 1, List.of("y2"), List.of("o2"),
+                new Attributes(List.of(Attribute.ofString("approximate", "tanh")))));
+        g.output(new ValueInfo("o1", DType.FLOAT, null));
+        g.output(new ValueInfo("o2", DType.FLOAT, null));
+        Graph graph = g.build();
+        Graph opt = GraphOptimizer.optimize(graph, Model.registry());
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::DynamicQuantMatMul", 2));
+        Node f1 = opt.nodes().stream().filter(n -> n.outputs().contains("o1")).findFirst().orElseThrow();
+        Node f2 = opt.nodes().stream().filter(n -> n.outputs().contains("o2")).findFirst().orElseThrow();
+        assertThat(f1.inputs()).containsExactly("x", "w1", "s1", "z1", "b1", "r1");
+        assertThat(f1.attributes().getString("activation", "")).isEqualTo("gelu");
+        assertThat(f1.attributes().getString("approximate", "")).isEqualTo("none");
+        assertThat(f2.inputs()).containsExactly("x", "w2", "s2", "z2");
+        assertThat(f2.attributes().getString("approximate", "")).isEqualTo("tanh");
+        Map<String, Tensor> in = Map.of("x", floats(2 * 3 * k, 2f, 2, 3, k), "r1", floats(2 * 3 * n1, 1f, 2, 3, n1));
+        Map<String, Tensor> expected, actual;
+        try (Session s = Model.of(graph).newSession()) {
+            expected = s.run(in);
+        }
+        try (Session s = Model.of(opt).newSession()) {
+            actual = s.run(in);
+        }
+        for (String name : List.of("o1", "o2")) {
+            assertThat(actual.get(name).toFloatArray()).as(name).containsExactly(expected.get(name).toFloatArray());
+        }
+    }
+
+    @Test
     void leavesTheGraphAloneWhenTheQuantizedValueIsAlsoAnOutput() {
         Graph.Builder g = new Graph.Builder().opset("", 11);
         g.input(new ValueInfo("x", DType.FLOAT, new Dim[] {Dim.of(1), Dim.of(4)}));

@@ -16,7 +16,8 @@ import java.util.List;
  * per model ({@link Int8ColumnPanels}, 1x the weight's bytes) and shared by its sessions. With
  * {@code -Dpetrel.int8.gemm=int16} the 16-bit integer formulation runs instead ({@link Int8Gemm},
  * {@link Int8Panels}; pre-widened to 16 bits, 2x, with {@code -Dpetrel.int8.wide=true}); x of any rank >= 1
- * is one product with its leading dimensions folded into M. Bit for bit the portable
+ * is one product with its leading dimensions folded into M; GELU (attribute {@code activation}) and
+ * the residual are applied in the epilogue, per row of each column panel while it is in L1. Bit for bit the portable
  * {@code DynamicQuantMatMulKernel}'s result, which takes the cases this kernel does not (a weight of
  * another rank or type).
  */
@@ -35,10 +36,17 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
     private float[] wScale = new float[0];
     private float[] bias = new float[0];
     private Kernel portable;
+    /** The {@link VectorErf} GELU of attribute {@code activation="gelu"}, or -1. */
+    private final int gelu;
 
     VectorDynamicQuantMatMulKernel(Node node, KernelSetup setup) {
         this.node = node;
         this.setup = setup;
+        String act = node.attributes().getString("activation", "none");
+        if (!act.equals("none") && !act.equals("gelu")) {
+            throw new IllegalArgumentException("DynamicQuantMatMul activation must be none or gelu, got \"" + act + "\"");
+        }
+        this.gelu = act.equals("gelu") ? VectorGeluKernel.parse(node.attributes().getString("approximate", "none")) : -1;
         Tensor w = setup.constantInput(1);
         boolean hasZp = node.inputs().size() > 3 && !node.input(3).isEmpty();
         Tensor zp = hasZp ? setup.constantInput(3) : null;
@@ -110,10 +118,11 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         if (m == 0 || n == 0) return;
         if (cols != null) {
             fgemm.quantize(Segments.of(x), 0, m, k);
-            fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, -1, res == null ? null : Segments.of(res), Segments.of(y));
+            fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, gelu, res == null ? null : Segments.of(res), Segments.of(y));
         } else {
             gemm.quantize(Segments.of(x), 0, m, k);
             gemm.multiply(ctx.parallel(), panels, wScale, b == null ? null : bias, Segments.of(y));
+            if (gelu >= 0) VectorErf.map(gelu, Segments.of(y), 0, null, Segments.of(y), 0, m * n);
             if (res != null) VectorFusedMatMulKernel.biasRelu(Segments.of(y), null, Segments.of(res), n, 0, m, false);
         }
     }

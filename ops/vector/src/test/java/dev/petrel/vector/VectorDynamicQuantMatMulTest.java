@@ -151,6 +151,60 @@ class VectorDynamicQuantMatMulTest {
         }
     }
 
+    /**
+     * GELU in the epilogue: bit for bit the vector backend's unfused product then Gelu (then Add),
+     * and within float rounding of the portable reference (whose erf differs in the last bits).
+     */
+    @ParameterizedTest
+    @CsvSource({"37, 300, 100, none, true", "5, 20, 7, tanh, false", "130, 384, 1536, none, false"})
+    void geluMatchesUnfused(int m, int k, int n, String approximate, boolean withResidual) {
+        Tensor w = bytes(DType.INT8, k * n, k, n);
+        Tensor zp = bytes(DType.INT8, n, n);
+        Tensor ws = floats(n, 0.01f, n);
+        Tensor bias = floats(n, 1f, n);
+        Attributes act = new Attributes(List.of(dev.petrel.graph.Attribute.ofString("activation", "gelu"),
+                dev.petrel.graph.Attribute.ofString("approximate", approximate)));
+        Graph.Builder f = new Graph.Builder().opset("", 14).opset("dev.petrel", 1);
+        Graph.Builder u = new Graph.Builder().opset("", 14).opset("dev.petrel", 1);
+        for (Graph.Builder g : List.of(f, u)) {
+            g.input(new ValueInfo("x", DType.FLOAT, null));
+            g.input(new ValueInfo("r", DType.FLOAT, null));
+            g.initializer("w", w);
+            g.initializer("ws", ws);
+            g.initializer("zp", zp);
+            g.initializer("b", bias);
+            g.node(new Node("neg", "Neg", "", 14, List.of("x"), List.of("nx"), new Attributes(List.of())));
+            g.output(new ValueInfo("y", null, null));
+        }
+        List<String> in = new ArrayList<>(List.of("nx", "w", "ws", "zp", "b"));
+        if (withResidual) in.add("r");
+        f.node(new Node("q", "DynamicQuantMatMul", "dev.petrel", 1, in, List.of("y"), act));
+        u.node(new Node("q", "DynamicQuantMatMul", "dev.petrel", 1, List.of("nx", "w", "ws", "zp", "b"), List.of("p"), new Attributes(List.of())));
+        u.node(new Node("g", "Gelu", "dev.petrel", 1, List.of("p"), List.of(withResidual ? "gp" : "y"),
+                new Attributes(List.of(dev.petrel.graph.Attribute.ofString("approximate", approximate)))));
+        if (withResidual) u.node(new Node("a", "Add", "", 14, List.of("gp", "r"), List.of("y"), new Attributes(List.of())));
+        Map<String, Tensor> feeds = Map.of("x", floats(m * k, 3f, 1, m, k), "r", floats(m * n, 1f, 1, m, n));
+        float[] unfused;
+        float[] reference;
+        try (Session s = Model.of(u.build(), VectorHarness.VECTOR).newSession()) {
+            unfused = s.run(feeds).get("y").toFloatArray();
+        }
+        try (Session s = Model.of(f.build(), VectorHarness.PORTABLE).newSession()) {
+            reference = s.run(feeds).get("y").toFloatArray();
+        }
+        for (int threads : new int[] {1, 2}) {
+            try (Session s = Model.of(f.build(), VectorHarness.VECTOR).newSession(new Options().threads(threads))) {
+                for (int run = 0; run < 2; run++) {
+                    float[] actual = s.run(feeds).get("y").toFloatArray();
+                    assertThat(actual).as("threads %d", threads).containsExactly(unfused);
+                    for (int i = 0; i < actual.length; i++) {
+                        assertThat(actual[i]).isCloseTo(reference[i], org.assertj.core.api.Assertions.within(1e-5f * Math.max(1f, Math.abs(reference[i]))));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void edgeValuesMatchPortable() {
         int k = 48;
