@@ -84,6 +84,25 @@ final class Int8FloatGemm {
      * DynamicQuantizeLinear does and keeps {@code q - zeroPoint} as floats.
      */
     void quantize(MemorySegment x, long off, int m, int k) {
+        quantize(Parallel.SEQUENTIAL, x, off, m, k);
+    }
+
+    /** Below this many elements the quantization runs on the calling thread. */
+    private static final int QUANTIZE_PARALLEL_MIN = 1 << 15;
+    // The quantization being split over threads, in fields so that the parallel bodies allocate nothing.
+    private MemorySegment qx;
+    private long qOff;
+    private int qCount;
+    private int qParts;
+    private float qScale;
+    private int qZero;
+    private float[] partMin = new float[0];
+    private float[] partMax = new float[0];
+    private final Parallel.RangeBody minMaxBody = this::minMaxParts;
+    private final Parallel.RangeBody quantizeBody = this::quantizeParts;
+
+    /** {@link #quantize(MemorySegment, long, int, int)}, the passes over a large native x split over {@code parallel}. */
+    void quantize(Parallel parallel, MemorySegment x, long off, int m, int k) {
         this.m = m;
         this.k = k;
         long count = (long) m * k;
@@ -95,6 +114,7 @@ final class Int8FloatGemm {
         // A caller's heap input takes scalar loops over a copy: the vector loops only ever see native
         // memory, so C2 compiles them for one kind of memory (see design.md, Execution).
         final boolean heap = !x.isNative();
+        int parts = 1;
         if (heap) {
             MemorySegment.copy(x, FLOAT_LE, off, d, 0, c);
             for (int i = 0; i < c; i++) {
@@ -103,29 +123,27 @@ final class Int8FloatGemm {
                 if (v > max) max = v;
             }
         } else {
-            // Compare and blend rather than min/max: Java's float min/max semantics (NaN, -0) cost C2
-            // a sequence of about six instructions per lane-wise min; a comparison skips NaN as
-            // DynamicQuantizeLinear's does. Reading the segment directly, not a copy: measured 30% faster.
-            FloatVector min0 = FloatVector.broadcast(S, Float.MAX_VALUE), min1 = min0;
-            FloatVector max0 = FloatVector.broadcast(S, -Float.MAX_VALUE), max1 = max0;
-            final int bound2 = c - c % (2 * L);
-            int i = 0;
-            for (; i < bound2; i += 2 * L) {
-                FloatVector v = FloatVector.fromMemorySegment(S, x, off + i * 4L, LE);
-                FloatVector u = FloatVector.fromMemorySegment(S, x, off + (i + L) * 4L, LE);
-                min0 = min0.blend(v, v.lt(min0));
-                max0 = max0.blend(v, max0.lt(v));
-                min1 = min1.blend(u, u.lt(min1));
-                max1 = max1.blend(u, max1.lt(u));
+            parts = parallel.threads() > 1 && c >= QUANTIZE_PARALLEL_MIN ? 2 * parallel.threads() : 1;
+            if (partMin.length < parts) {
+                partMin = new float[parts];
+                partMax = new float[parts];
             }
-            for (int l = 0; l < L; l++) {
-                min = Math.min(min, Math.min(min0.lane(l), min1.lane(l)));
-                max = Math.max(max, Math.max(max0.lane(l), max1.lane(l)));
+            qx = x;
+            qOff = off;
+            qCount = c;
+            qParts = parts;
+            try {
+                if (parts == 1) {
+                    minMax(0, c, 0);
+                } else {
+                    parallel.forRange(parts, minMaxBody);
+                }
+            } finally {
+                qx = null;
             }
-            for (; i < c; i++) {
-                float v = x.get(FLOAT_LE, off + i * 4L);
-                if (v < min) min = v;
-                if (v > max) max = v;
+            for (int t = 0; t < parts; t++) {
+                min = Math.min(min, partMin[t]);
+                max = Math.max(max, partMax[t]);
             }
         }
         // Infinities give a NaN or infinite x/scale, which the vector rounding would not map as rint does.
@@ -134,31 +152,99 @@ final class Int8FloatGemm {
         int zp = DynamicQuantMatMulKernel.zeroPoint(min, scale);
         aScale = scale;
         aZero = zp;
-        int j = 0;
         if (vector) {
-            final int bound = c - c % L;
-            FloatVector fs = FloatVector.broadcast(S, scale);
-            FloatVector lo = FloatVector.broadcast(S, (float) -zp);
-            FloatVector hi = FloatVector.broadcast(S, (float) (255 - zp));
-            FloatVector lim = FloatVector.broadcast(S, 512f);
-            FloatVector nlim = FloatVector.broadcast(S, -512f);
-            FloatVector round = FloatVector.broadcast(S, ROUND);
-            for (; j < bound; j += L) {
-                // rint(x / s) + zp saturated to [0, 255], minus zp: the clamp to +-512 first keeps the
-                // rounding trick in range and changes no saturated result. Blends, not min/max (see above).
-                FloatVector v = FloatVector.fromMemorySegment(S, x, off + j * 4L, LE).div(fs);
-                v = v.blend(nlim, v.lt(nlim)).blend(lim, lim.lt(v));
-                v = v.add(round).sub(round);
-                // A NaN fails the comparison with lo and becomes lo: quantized to 0, as rint(NaN) saturates.
-                v = lo.blend(v, v.compare(VectorOperators.GE, lo));
-                v.blend(hi, hi.lt(v)).intoArray(d, j);
+            qx = x;
+            qScale = scale;
+            qZero = zp;
+            try {
+                if (parts == 1) {
+                    quantizeRange(0, c);
+                } else {
+                    parallel.forRange(parts, quantizeBody);
+                }
+            } finally {
+                qx = null;
             }
-        }
-        if (heap) {
-            for (; j < c; j++) d[j] = DynamicQuantMatMulKernel.quantize(d[j], scale, zp) - zp;
+        } else if (heap) {
+            for (int j = 0; j < c; j++) d[j] = DynamicQuantMatMulKernel.quantize(d[j], scale, zp) - zp;
         } else {
-            for (; j < c; j++) d[j] = DynamicQuantMatMulKernel.quantize(x.get(FLOAT_LE, off + j * 4L), scale, zp) - zp;
+            for (int j = 0; j < c; j++) d[j] = DynamicQuantMatMulKernel.quantize(x.get(FLOAT_LE, off + j * 4L), scale, zp) - zp;
         }
+    }
+
+    /** Where part t of the quantization's elements starts: a multiple of two vectors. */
+    private int partStart(int t) {
+        if (t >= qParts) return qCount;
+        return (int) ((long) qCount * t / qParts) / (2 * L) * (2 * L);
+    }
+
+    private void minMaxParts(int t0, int t1) {
+        for (int t = t0; t < t1; t++) minMax(partStart(t), partStart(t + 1), t);
+    }
+
+    private void quantizeParts(int t0, int t1) {
+        for (int t = t0; t < t1; t++) quantizeRange(partStart(t), partStart(t + 1));
+    }
+
+    /**
+     * The smallest and largest of elements i0..i1 into partMin/partMax[t]. Compare and blend rather
+     * than min/max: Java's float min/max semantics (NaN, -0) cost C2 a sequence of about six
+     * instructions per lane-wise min; a comparison skips NaN as DynamicQuantizeLinear's does.
+     */
+    private void minMax(int i0, int i1, int t) {
+        final MemorySegment x = qx;
+        final long off = qOff;
+        FloatVector min0 = FloatVector.broadcast(S, Float.MAX_VALUE), min1 = min0;
+        FloatVector max0 = FloatVector.broadcast(S, -Float.MAX_VALUE), max1 = max0;
+        int i = i0;
+        for (; i + 2 * L <= i1; i += 2 * L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, off + i * 4L, LE);
+            FloatVector u = FloatVector.fromMemorySegment(S, x, off + (i + L) * 4L, LE);
+            min0 = min0.blend(v, v.lt(min0));
+            max0 = max0.blend(v, max0.lt(v));
+            min1 = min1.blend(u, u.lt(min1));
+            max1 = max1.blend(u, max1.lt(u));
+        }
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int l = 0; l < L; l++) {
+            min = Math.min(min, Math.min(min0.lane(l), min1.lane(l)));
+            max = Math.max(max, Math.max(max0.lane(l), max1.lane(l)));
+        }
+        for (; i < i1; i++) {
+            float v = x.get(FLOAT_LE, off + i * 4L);
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        partMin[t] = min;
+        partMax[t] = max;
+    }
+
+    /** Quantizes elements j0..j1 of x (finite range) into the A floats. */
+    private void quantizeRange(int j0, int j1) {
+        final MemorySegment x = qx;
+        final long off = qOff;
+        final float[] d = aq;
+        final float scale = qScale;
+        final int zp = qZero;
+        FloatVector fs = FloatVector.broadcast(S, scale);
+        FloatVector lo = FloatVector.broadcast(S, (float) -zp);
+        FloatVector hi = FloatVector.broadcast(S, (float) (255 - zp));
+        FloatVector lim = FloatVector.broadcast(S, 512f);
+        FloatVector nlim = FloatVector.broadcast(S, -512f);
+        FloatVector round = FloatVector.broadcast(S, ROUND);
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            // rint(x / s) + zp saturated to [0, 255], minus zp: the clamp to +-512 first keeps the
+            // rounding trick in range and changes no saturated result. Blends, not min/max (see above).
+            FloatVector v = FloatVector.fromMemorySegment(S, x, off + j * 4L, LE).div(fs);
+            v = v.blend(nlim, v.lt(nlim)).blend(lim, lim.lt(v));
+            v = v.add(round).sub(round);
+            // A NaN fails the comparison with lo and becomes lo: quantized to 0, as rint(NaN) saturates.
+            v = lo.blend(v, v.compare(VectorOperators.GE, lo));
+            v.blend(hi, hi.lt(v)).intoArray(d, j);
+        }
+        for (; j < j1; j++) d[j] = DynamicQuantMatMulKernel.quantize(x.get(FLOAT_LE, off + j * 4L), scale, zp) - zp;
     }
 
     /**

@@ -117,7 +117,7 @@ final class VectorDynamicQuantMatMulKernel implements Kernel {
         }
         if (m == 0 || n == 0) return;
         if (cols != null) {
-            fgemm.quantize(Segments.of(x), 0, m, k);
+            fgemm.quantize(ctx.parallel(), Segments.of(x), 0, m, k);
             fgemm.multiply(ctx.parallel(), cols, wScale, b == null ? null : bias, gelu, res == null ? null : Segments.of(res), Segments.of(y));
         } else {
             gemm.quantize(Segments.of(x), 0, m, k);
