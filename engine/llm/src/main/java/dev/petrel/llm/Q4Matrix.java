@@ -2,7 +2,8 @@ package dev.petrel.llm;
 
 /**
  * {@link QuantizedMatrix} with 4-bit codes in [−8, 7]: per 8 inputs of a panel, 16 little-endian ints,
- * int j holding column j's 8 codes, input {@code k0 + s} in bits {@code [4s, 4s + 4)}. Quantizer as ggml
+ * int j holding column j's 8 codes, input {@code k0 + s} in bits {@code [4s, 4s + 4)} as {@code code + 8}
+ * (0..15, as ggml stores them). Quantizer as ggml
  * Q4_0: the block's value of largest magnitude m gets code −8, {@code scale = m/−8} rounded to fp16,
  * {@code code = round(w/scale)} clamped to [−8, 7].
  */
@@ -21,13 +22,13 @@ public final class Q4Matrix extends QuantizedMatrix {
         if (code < -8 || code > 7) throw new IllegalArgumentException("4-bit code " + code + " out of [-8, 7]");
         int i = intIndex(n, k), shift = 4 * (k & 7);
         int v = codes.getInt(i);
-        codes.putInt(i, (v & ~(0xF << shift)) | ((code & 0xF) << shift));
+        codes.putInt(i, (v & ~(0xF << shift)) | ((code + 8) << shift));
     }
 
     @Override
     public int code(int n, int k) {
         int v = codes.getInt(intIndex(n, k));
-        return (v << (28 - 4 * (k & 7))) >> 28;
+        return ((v >>> (4 * (k & 7))) & 0xF) - 8;
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.petrel.llm;
 
 /**
- * {@link QuantizedMatrix} with int8 codes: per input k of a panel, 16 bytes (one per output column).
+ * {@link QuantizedMatrix} with 8-bit codes in [−128, 127]: per 4 inputs of a panel, 16 little-endian ints,
+ * int j holding column j's 4 codes, input {@code k0 + s} in bits {@code [8s, 8s + 8)} as {@code code + 128}.
  * Quantizer as ggml Q8_0: {@code scale = amax/127} rounded to fp16, {@code code = round(w/scale)}
  * (halves away from zero), clamped to [−127, 127].
  */
@@ -11,18 +12,18 @@ public final class Q8Matrix extends QuantizedMatrix {
     }
 
     private int index(int n, int k) {
-        return ((n / PANEL) * paddedIn + k) * PANEL + n % PANEL;
+        return (((n / PANEL) * paddedIn + k) >> 2) * 64 + 4 * (n % PANEL) + (k & 3);
     }
 
     @Override
     void putCode(int n, int k, int code) {
         if (code < -128 || code > 127) throw new IllegalArgumentException("8-bit code " + code + " out of [-128, 127]");
-        codes.put(index(n, k), (byte) code);
+        codes.put(index(n, k), (byte) (code + 128));
     }
 
     @Override
     public int code(int n, int k) {
-        return codes.get(index(n, k));
+        return (codes.get(index(n, k)) & 0xFF) - 128;
     }
 
     @Override

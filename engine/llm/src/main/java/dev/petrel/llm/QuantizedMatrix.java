@@ -13,17 +13,20 @@ import java.nio.FloatBuffer;
  *   <li>the columns are cut into panels of 16 (the last one padded with zero codes); a panel's codes
  *       are one contiguous run from input 0 to {@link #paddedIn()} (inputs past {@code in} hold code 0),
  *       so one thread streams its panels in address order, as the fp32 GEMV streams its rows;
- *   <li>{@link Q8Matrix}: per input k, 16 int8 codes (one per column) in 16 bytes;
- *   <li>{@link Q4Matrix}: per 8 inputs, 64 bytes read as 16 little-endian ints, int j holding column j's
- *       codes of the 8 inputs, input k + s in bits {@code [4s, 4s + 4)} as a two's-complement nibble:
- *       a vector unit decodes eight code vectors from one 64-byte load by shifts, in 32-bit lanes;
+ *   <li>codes are stored unsigned ({@code code + 2^(bits−1)}), in 64-byte groups read as 16 little-endian
+ *       ints, int j holding column j's codes of consecutive inputs: {@link Q8Matrix} 4 inputs per group
+ *       (input k + s in bits {@code [8s, 8s + 8)}), {@link Q4Matrix} 8 inputs (bits {@code [4s, 4s + 4)}).
+ *       A vector unit isolates each code vector of a group with one AND ({@code v & (mask << bits·s)})
+ *       and converts it to float as it stands ({@code code·2^(bits·s)}, exact), the activation having been
+ *       scaled by {@code 2^(−bits·s)} once per call (exact): no shifts but one per group for the top
+ *       codes, whose AND would set the sign bit;
  *   <li>scales {@code [panel][block][16]}, fp16 or fp32 ({@link #halfScales()}); optional offsets in the
  *       same layout (fp32): {@code W[k, n] = code·scale + offset} (a zero point other than the codes'
  *       middle, as ONNX MatMulNBits allows).
  * </ul>
- * The product every implementation computes, per output column n and in this order of operations
- * (the vector kernel in {@code ops/vector} follows it lane by lane with fused multiply-adds; {@link
- * #multiply} here with separate multiply and add, since Android lacks {@code Math.fma}):
+ * The product, per output column n ({@link #multiply} here, the reference; the vector kernels in
+ * {@code ops/vector} sum the unsigned codes instead and add {@code −2^(bits−1)·sum(x over the block)·scale}
+ * per block, with fused multiply-adds: equal up to fp32 rounding):
  * <pre>
  * total = 0
  * for each block b: even = odd = 0
@@ -169,7 +172,7 @@ public abstract class QuantizedMatrix {
         float[] sums = new float[blocks];
         for (int r = 0; r < rows; r++) {
             int xo = r * in;
-            if (offsets != null) blockSums(x, xo, in, blockSize, sums);
+            if (offsets != null) blockSums(x, xo, in, blockSize, sums, 0);
             for (int n = panelFrom * PANEL; n < Math.min(out, panelTo * PANEL); n++) {
                 float total = 0f;
                 for (int b = 0; b < blocks; b++) {
@@ -187,9 +190,9 @@ public abstract class QuantizedMatrix {
         }
     }
 
-    /** {@code sums[b]} = the sum of {@code x[xo + k]} over block b, k ascending from 0. */
-    public static void blockSums(float[] x, int xo, int in, int blockSize, float[] sums) {
-        for (int b = 0, k = 0; k < in; b++) {
+    /** {@code sums[so + b]} = the sum of {@code x[xo + k]} over block b, k ascending from 0. */
+    public static void blockSums(float[] x, int xo, int in, int blockSize, float[] sums, int so) {
+        for (int b = so, k = 0; k < in; b++) {
             float s = 0f;
             int k1 = Math.min(in, k + blockSize);
             for (; k < k1; k++) s += x[xo + k];

@@ -46,8 +46,9 @@ class QuantizedWeightsTest {
         assertThat(q.code(0, 4)).isEqualTo(5);
         assertThat(q.code(0, 7)).isEqualTo(2); // 0.61 / 0.4 = 1.52 -> 2
         assertThat(q.code(0, 0)).isZero();
-        // Nibble layout: input 3 of column 0 is bits [12, 16) of the panel's first int.
-        assertThat((q.codes().getInt(0) >>> 12) & 0xF).isEqualTo(8);
+        // Nibble layout: input 3 of column 0 is bits [12, 16) of the panel's first int, stored as code + 8.
+        assertThat((q.codes().getInt(0) >>> 12) & 0xF).isEqualTo(0);
+        assertThat((q.codes().getInt(0) >>> 16) & 0xF).isEqualTo(13);
     }
 
     @Property(tries = 40)

@@ -138,6 +138,12 @@ final class QuantGemv {
     static final VectorSpecies<Short> SH256 = ShortVector.SPECIES_256;
     /** fp16 bits shifted into an fp32 exponent field are 2^−112 of the value (normal and subnormal alike). */
     private static final float HALF_BIAS = 0x1p112f;
+    /** Per input k mod 8 (Q4) or mod 4 (Q8): the scale that undoes the code's place in its int (see {@link Product}). */
+    private static final float[] Q4_FACTORS = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 1f};
+    private static final float[] Q8_FACTORS = {1f, 0x1p-8f, 0x1p-16f, 1f};
+    /** The AND that isolates code s of each int (the top one is shifted instead). */
+    private static final int[] Q4_MASKS = {0xF, 0xF0, 0xF00, 0xF000, 0xF0000, 0xF00000, 0xF000000, 0};
+    private static final int[] Q8_MASKS = {0xFF, 0xFF00, 0xFF0000, 0};
 
     /** Whether the panel kernels run here: one 16-float vector per panel. */
     static boolean panelsFit() {
@@ -178,7 +184,7 @@ final class QuantGemv {
         float[] x, y;
         int rows, yOffset;
         MemorySegment bias;
-        private float[] xp = new float[0], sums = new float[0], one = new float[0];
+        private float[] xp = new float[0], sums = new float[0], zero = new float[0];
         private int parts;
         private final Parallel.RangeBody byPart = (q0, q1) -> {
             int n = w.panels;
@@ -187,19 +193,24 @@ final class QuantGemv {
 
         void run(Parallel parallel) {
             Panels w = this.w;
-            int size = rows * w.paddedIn;
+            int size = rows * w.paddedIn, nb = rows * w.blocks;
             if (xp.length < size) xp = new float[size];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(x, r * w.in, xp, r * w.paddedIn, w.in);
-                Arrays.fill(xp, r * w.paddedIn + w.in, (r + 1) * w.paddedIn, 0f);
+            if (sums.length < nb) {
+                sums = new float[nb];
+                zero = new float[nb];
             }
-            if (w.offsets != null) {
-                if (sums.length < rows * w.blocks) sums = new float[rows * w.blocks];
-                if (one.length < w.blocks) one = new float[w.blocks];
-                for (int r = 0; r < rows; r++) {
-                    QuantizedMatrix.blockSums(x, r * w.in, w.in, w.bs, one);
-                    System.arraycopy(one, 0, sums, r * w.blocks, w.blocks);
-                }
+            // Input k is multiplied by the code vector as it stands after its AND, code·2^(bits·s) with
+            // s = k mod (32 / bits): scaling x by 2^(−bits·s) here (exact) makes the product code·x.
+            // The top codes of each int are shifted down instead (their AND would set the sign bit).
+            int per = 32 / w.bits;
+            float[] factor = w.bits == 4 ? Q4_FACTORS : Q8_FACTORS;
+            float mid = -(1 << (w.bits - 1));
+            for (int r = 0; r < rows; r++) {
+                int xo = r * w.in, po = r * w.paddedIn;
+                for (int k = 0; k < w.in; k++) xp[po + k] = x[xo + k] * factor[k & (per - 1)];
+                Arrays.fill(xp, po + w.in, po + w.paddedIn, 0f);
+                QuantizedMatrix.blockSums(x, xo, w.in, w.bs, sums, r * w.blocks);
+                for (int b = 0; b < w.blocks; b++) zero[r * w.blocks + b] = mid * sums[r * w.blocks + b];
             }
             // One contiguous run of panels per thread: each streams its part of the codes in address order.
             if (parallel.threads() <= 1 || (long) w.paddedIn * w.out * rows < 1 << 14) {
@@ -219,12 +230,12 @@ final class QuantGemv {
             Panels w = this.w;
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                if (w.bits == 4) q4Rows4(w, xp, r * w.paddedIn, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
-                else q8Rows4(w, xp, r * w.paddedIn, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                if (w.bits == 4) q4Rows4(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                else q8Rows4(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
             }
             for (; r < rows; r++) {
-                if (w.bits == 4) q4Row(w, xp, r * w.paddedIn, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
-                else q8Row(w, xp, r * w.paddedIn, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                if (w.bits == 4) q4Row(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                else q8Row(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
             }
         }
     }
@@ -237,10 +248,8 @@ final class QuantGemv {
         return bits.reinterpretAsFloats().mul(HALF_BIAS);
     }
 
-    /** Nibble s of each int lane, sign-extended, as floats. */
-    private static FloatVector nibble(IntVector v, int s) {
-        IntVector t = s == 7 ? v : v.lanewise(VectorOperators.LSHL, 28 - 4 * s);
-        return (FloatVector) t.lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+    private static FloatVector f(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /** Writes a panel's 16 sums (plus bias) at {@code y[yo + p·16]}, masked for the last, partial panel. */
@@ -256,7 +265,20 @@ final class QuantGemv {
         }
     }
 
-    static void q4Row(Panels w, float[] x, int xo, float[] sums, int so, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+    /** {@code total + (sum + zero)·scale (+ offset·blockSum)} at the end of a block. */
+    private static FloatVector endBlock(Panels w, int pb, FloatVector total, FloatVector sum, float zero, float blockSum) {
+        total = sum.add(FloatVector.broadcast(F, zero)).fma(scales(w, pb), total);
+        if (w.offsets != null) {
+            total = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE).fma(FloatVector.broadcast(F, blockSum), total);
+        }
+        return total;
+    }
+
+    /**
+     * One row: {@code x[xo..]} is the row scaled per input ({@link Product}), {@code zero[zo + b]} the
+     * block's {@code −8·sum}, {@code sums[zo + b]} its sum.
+     */
+    static void q4Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
         final int blocks = w.blocks, groups = w.bs >> 3;
         final long panelBytes = w.paddedIn * 8L;
@@ -265,30 +287,26 @@ final class QuantGemv {
             int k = xo;
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                FloatVector even = FloatVector.zero(F), odd = even;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
                 for (int g = 0; g < groups; g++, c += 64, k += 8) {
                     IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
-                    even = nibble(v, 0).fma(FloatVector.broadcast(F, x[k]), even);
-                    odd = nibble(v, 1).fma(FloatVector.broadcast(F, x[k + 1]), odd);
-                    even = nibble(v, 2).fma(FloatVector.broadcast(F, x[k + 2]), even);
-                    odd = nibble(v, 3).fma(FloatVector.broadcast(F, x[k + 3]), odd);
-                    even = nibble(v, 4).fma(FloatVector.broadcast(F, x[k + 4]), even);
-                    odd = nibble(v, 5).fma(FloatVector.broadcast(F, x[k + 5]), odd);
-                    even = nibble(v, 6).fma(FloatVector.broadcast(F, x[k + 6]), even);
-                    odd = nibble(v, 7).fma(FloatVector.broadcast(F, x[k + 7]), odd);
+                    a0 = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), a0);
+                    a1 = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), a1);
+                    a2 = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), a2);
+                    a3 = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), a3);
+                    a0 = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), a0);
+                    a1 = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), a1);
+                    a2 = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), a2);
+                    a3 = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), a3);
                 }
-                int pb = p * blocks + b;
-                total = even.add(odd).fma(scales(w, pb), total);
-                if (w.offsets != null) {
-                    total = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE).fma(FloatVector.broadcast(F, sums[so + b]), total);
-                }
+                total = endBlock(w, p * blocks + b, total, a0.add(a1).add(a2.add(a3)), zero[zo + b], sums[zo + b]);
             }
             store(total, bias, y, yo, w.out, p);
         }
     }
 
-    /** {@link #q4Row} for rows xo, xo + paddedIn, ... (four), each decoded code vector used four times. */
-    static void q4Rows4(Panels w, float[] x, int xo, float[] sums, int so, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+    /** {@link #q4Row} for the four rows at {@code xo + r·paddedIn}, each decoded code vector used four times. */
+    static void q4Rows4(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
         final int blocks = w.blocks, groups = w.bs >> 3, st = w.paddedIn, out = w.out;
         final long panelBytes = w.paddedIn * 8L;
@@ -298,34 +316,28 @@ final class QuantGemv {
             FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
             for (int b = 0; b < blocks; b++) {
                 FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
-                for (int g = 0; g < groups; g++, c += 64) {
+                for (int g = 0; g < groups; g++, c += 64, k += 8) {
                     IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
-                    for (int s = 0; s < 8; s += 2, k += 2) {
-                        FloatVector q = nibble(v, s);
-                        e0 = q.fma(FloatVector.broadcast(F, x[k]), e0);
-                        e1 = q.fma(FloatVector.broadcast(F, x[k + st]), e1);
-                        e2 = q.fma(FloatVector.broadcast(F, x[k + 2 * st]), e2);
-                        e3 = q.fma(FloatVector.broadcast(F, x[k + 3 * st]), e3);
-                        q = nibble(v, s + 1);
-                        o0 = q.fma(FloatVector.broadcast(F, x[k + 1]), o0);
-                        o1 = q.fma(FloatVector.broadcast(F, x[k + 1 + st]), o1);
-                        o2 = q.fma(FloatVector.broadcast(F, x[k + 1 + 2 * st]), o2);
-                        o3 = q.fma(FloatVector.broadcast(F, x[k + 1 + 3 * st]), o3);
+                    for (int s = 0; s < 8; s += 2) {
+                        int kk = k + s;
+                        FloatVector q = f(v.and(Q4_MASKS[s]));
+                        e0 = q.fma(FloatVector.broadcast(F, x[kk]), e0);
+                        e1 = q.fma(FloatVector.broadcast(F, x[kk + st]), e1);
+                        e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
+                        e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
+                        // The top code of each int: shifted down (its AND would set the sign bit).
+                        q = s + 1 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
+                        o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
+                        o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
+                        o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
+                        o3 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 3 * st]), o3);
                     }
                 }
                 int pb = p * blocks + b;
-                FloatVector d = scales(w, pb);
-                t0 = e0.add(o0).fma(d, t0);
-                t1 = e1.add(o1).fma(d, t1);
-                t2 = e2.add(o2).fma(d, t2);
-                t3 = e3.add(o3).fma(d, t3);
-                if (w.offsets != null) {
-                    FloatVector m = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE);
-                    t0 = m.fma(FloatVector.broadcast(F, sums[so + b]), t0);
-                    t1 = m.fma(FloatVector.broadcast(F, sums[so + blocks + b]), t1);
-                    t2 = m.fma(FloatVector.broadcast(F, sums[so + 2 * blocks + b]), t2);
-                    t3 = m.fma(FloatVector.broadcast(F, sums[so + 3 * blocks + b]), t3);
-                }
+                t0 = endBlock(w, pb, t0, e0.add(o0), zero[zo + b], sums[zo + b]);
+                t1 = endBlock(w, pb, t1, e1.add(o1), zero[zo + blocks + b], sums[zo + blocks + b]);
+                t2 = endBlock(w, pb, t2, e2.add(o2), zero[zo + 2 * blocks + b], sums[zo + 2 * blocks + b]);
+                t3 = endBlock(w, pb, t3, e3.add(o3), zero[zo + 3 * blocks + b], sums[zo + 3 * blocks + b]);
             }
             store(t0, bias, y, yo, out, p);
             store(t1, bias, y, yo + out, out, p);
@@ -334,14 +346,9 @@ final class QuantGemv {
         }
     }
 
-    /** int8 codes of input k: 16 bytes, one per column, widened to floats. */
-    private static FloatVector bytes(MemorySegment codes, long c) {
-        return (FloatVector) ByteVector.fromMemorySegment(B128, codes, c, LE).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    static void q8Row(Panels w, float[] x, int xo, float[] sums, int so, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+    static void q8Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
-        final int blocks = w.blocks, bs = w.bs;
+        final int blocks = w.blocks, groups = w.bs >> 2;
         final long panelBytes = w.paddedIn * 16L;
         for (int p = p0; p < p1; p++) {
             long c = p * panelBytes;
@@ -349,25 +356,22 @@ final class QuantGemv {
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
                 FloatVector even = FloatVector.zero(F), odd = even;
-                for (int t = 0; t < bs; t += 4, c += 64, k += 4) {
-                    even = bytes(codes, c).fma(FloatVector.broadcast(F, x[k]), even);
-                    odd = bytes(codes, c + 16).fma(FloatVector.broadcast(F, x[k + 1]), odd);
-                    even = bytes(codes, c + 32).fma(FloatVector.broadcast(F, x[k + 2]), even);
-                    odd = bytes(codes, c + 48).fma(FloatVector.broadcast(F, x[k + 3]), odd);
+                for (int g = 0; g < groups; g++, c += 64, k += 4) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    even = f(v.and(0xFF)).fma(FloatVector.broadcast(F, x[k + 0]), even);
+                    odd = f(v.and(0xFF00)).fma(FloatVector.broadcast(F, x[k + 1]), odd);
+                    even = f(v.and(0xFF0000)).fma(FloatVector.broadcast(F, x[k + 2]), even);
+                    odd = f(v.lanewise(VectorOperators.LSHR, 24)).fma(FloatVector.broadcast(F, x[k + 3]), odd);
                 }
-                int pb = p * blocks + b;
-                total = even.add(odd).fma(scales(w, pb), total);
-                if (w.offsets != null) {
-                    total = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE).fma(FloatVector.broadcast(F, sums[so + b]), total);
-                }
+                total = endBlock(w, p * blocks + b, total, even.add(odd), zero[zo + b], sums[zo + b]);
             }
             store(total, bias, y, yo, w.out, p);
         }
     }
 
-    static void q8Rows4(Panels w, float[] x, int xo, float[] sums, int so, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+    static void q8Rows4(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
-        final int blocks = w.blocks, bs = w.bs, st = w.paddedIn, out = w.out;
+        final int blocks = w.blocks, groups = w.bs >> 2, st = w.paddedIn, out = w.out;
         final long panelBytes = w.paddedIn * 16L;
         for (int p = p0; p < p1; p++) {
             long c = p * panelBytes;
@@ -375,31 +379,28 @@ final class QuantGemv {
             FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
             for (int b = 0; b < blocks; b++) {
                 FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
-                for (int t = 0; t < bs; t += 2, c += 32, k += 2) {
-                    FloatVector q = bytes(codes, c);
-                    e0 = q.fma(FloatVector.broadcast(F, x[k]), e0);
-                    e1 = q.fma(FloatVector.broadcast(F, x[k + st]), e1);
-                    e2 = q.fma(FloatVector.broadcast(F, x[k + 2 * st]), e2);
-                    e3 = q.fma(FloatVector.broadcast(F, x[k + 3 * st]), e3);
-                    q = bytes(codes, c + 16);
-                    o0 = q.fma(FloatVector.broadcast(F, x[k + 1]), o0);
-                    o1 = q.fma(FloatVector.broadcast(F, x[k + 1 + st]), o1);
-                    o2 = q.fma(FloatVector.broadcast(F, x[k + 1 + 2 * st]), o2);
-                    o3 = q.fma(FloatVector.broadcast(F, x[k + 1 + 3 * st]), o3);
+                for (int g = 0; g < groups; g++, c += 64, k += 4) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    for (int s = 0; s < 4; s += 2) {
+                        int kk = k + s;
+                        FloatVector q = f(v.and(Q8_MASKS[s]));
+                        e0 = q.fma(FloatVector.broadcast(F, x[kk]), e0);
+                        e1 = q.fma(FloatVector.broadcast(F, x[kk + st]), e1);
+                        e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
+                        e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
+                        // The top code of each int: shifted down (its AND would set the sign bit).
+                        q = s + 1 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
+                        o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
+                        o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
+                        o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
+                        o3 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 3 * st]), o3);
+                    }
                 }
                 int pb = p * blocks + b;
-                FloatVector d = scales(w, pb);
-                t0 = e0.add(o0).fma(d, t0);
-                t1 = e1.add(o1).fma(d, t1);
-                t2 = e2.add(o2).fma(d, t2);
-                t3 = e3.add(o3).fma(d, t3);
-                if (w.offsets != null) {
-                    FloatVector m = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE);
-                    t0 = m.fma(FloatVector.broadcast(F, sums[so + b]), t0);
-                    t1 = m.fma(FloatVector.broadcast(F, sums[so + blocks + b]), t1);
-                    t2 = m.fma(FloatVector.broadcast(F, sums[so + 2 * blocks + b]), t2);
-                    t3 = m.fma(FloatVector.broadcast(F, sums[so + 3 * blocks + b]), t3);
-                }
+                t0 = endBlock(w, pb, t0, e0.add(o0), zero[zo + b], sums[zo + b]);
+                t1 = endBlock(w, pb, t1, e1.add(o1), zero[zo + blocks + b], sums[zo + blocks + b]);
+                t2 = endBlock(w, pb, t2, e2.add(o2), zero[zo + 2 * blocks + b], sums[zo + 2 * blocks + b]);
+                t3 = endBlock(w, pb, t3, e3.add(o3), zero[zo + 3 * blocks + b], sums[zo + 3 * blocks + b]);
             }
             store(t0, bias, y, yo, out, p);
             store(t1, bias, y, yo + out, out, p);
