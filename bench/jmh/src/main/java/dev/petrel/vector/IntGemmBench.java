@@ -76,6 +76,8 @@ public class IntGemmBench {
         float[] wScale;
         float[] bias;
         final Int8Gemm gemm = new Int8Gemm();
+        final Int8FloatGemm f8gemm = new Int8FloatGemm();
+        Int8ColumnPanels columns;
         final FloatGemm fgemm = new FloatGemm();
         PackedMatrix fb;
         double gopPerCall;
@@ -101,6 +103,7 @@ public class IntGemmBench {
             Tensor zt = Tensor.of(DType.INT8, zp, n);
             panels = Int8Panels.of(wt, zt, false);
             widePanels = Int8Panels.of(wt, zt, true);
+            columns = Int8ColumnPanels.of(wt, zt);
             wScale = new float[n];
             bias = new float[n];
             for (int j = 0; j < n; j++) {
@@ -124,6 +127,14 @@ public class IntGemmBench {
     public MemorySegment int8Wide(Problem p, Ops o) {
         p.gemm.quantize(p.x, 0, p.m, p.k);
         p.gemm.multiply(Parallel.SEQUENTIAL, p.widePanels, p.wScale, p.bias, p.y);
+        o.gop += p.gopPerCall;
+        return p.y;
+    }
+
+    @Benchmark
+    public MemorySegment int8Float(Problem p, Ops o) {
+        p.f8gemm.quantize(p.x, 0, p.m, p.k);
+        p.f8gemm.multiply(Parallel.SEQUENTIAL, p.columns, p.wScale, p.bias, -1, null, p.y);
         o.gop += p.gopPerCall;
         return p.y;
     }

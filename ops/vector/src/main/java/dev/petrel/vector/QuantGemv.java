@@ -1,11 +1,18 @@
 package dev.petrel.vector;
 
+import dev.petrel.llm.QuantizedMatrix;
+import dev.petrel.spi.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.Buffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -122,6 +129,283 @@ final class QuantGemv {
                 }
                 store(y, n, i, j, t, bias);
             }
+        }
+    }
+
+    // ---- panel products (QuantizedMatrix layouts) ----
+
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> SH256 = ShortVector.SPECIES_256;
+    /** fp16 bits shifted into an fp32 exponent field are 2^−112 of the value (normal and subnormal alike). */
+    private static final float HALF_BIAS = 0x1p112f;
+    /** Per input k mod 8 (Q4) or mod 4 (Q8): the scale that undoes the code's place in its int (see {@link Product}). */
+    private static final float[] Q4_FACTORS = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 1f};
+    private static final float[] Q8_FACTORS = {1f, 0x1p-8f, 0x1p-16f, 1f};
+    /** The AND that isolates code s of each int (the top one is shifted instead). */
+    private static final int[] Q4_MASKS = {0xF, 0xF0, 0xF00, 0xF000, 0xF0000, 0xF00000, 0xF000000, 0};
+    private static final int[] Q8_MASKS = {0xFF, 0xFF00, 0xFF0000, 0};
+
+    /** Whether the panel kernels run here: one 16-float vector per panel. */
+    static boolean panelsFit() {
+        return L == QuantizedMatrix.PANEL;
+    }
+
+    /** A {@link QuantizedMatrix} viewed as native segments. */
+    static final class Panels {
+        final QuantizedMatrix m;
+        final MemorySegment codes, scales, offsets;
+        final int bits, in, out, bs, blocks, paddedIn, panels;
+        final boolean half;
+
+        Panels(QuantizedMatrix m) {
+            this.m = m;
+            this.codes = segment(m.codes());
+            this.scales = segment(m.scales());
+            this.offsets = m.offsets() == null ? null : segment(m.offsets());
+            this.bits = m.bits(); this.in = m.in(); this.out = m.out(); this.bs = m.blockSize(); this.blocks = m.blocks();
+            this.paddedIn = m.paddedIn(); this.panels = m.panels(); this.half = m.halfScales();
+        }
+
+        private static MemorySegment segment(java.nio.ByteBuffer b) {
+            java.nio.ByteBuffer all = b.duplicate();
+            ((Buffer) all).clear();
+            return MemorySegment.ofBuffer(all);
+        }
+    }
+
+    /**
+     * {@code y = x·W + bias} over {@link Panels}, as a reusable task: set the fields, call {@link #run(Parallel)}.
+     * Activations are copied once per call into rows of {@code paddedIn} floats (zeros past {@code in}),
+     * so that every block is whole; four rows share each decoded code vector. Each output column follows
+     * {@link QuantizedMatrix}'s order lane by lane with fused multiply-adds, whatever the number of rows.
+     */
+    static final class Product implements Parallel.RangeBody {
+        Panels w;
+        float[] x, y;
+        int rows, yOffset;
+        MemorySegment bias;
+        private float[] xp = new float[0], sums = new float[0], zero = new float[0];
+        private int parts;
+        private final Parallel.RangeBody byPart = (q0, q1) -> {
+            int n = w.panels;
+            panelRange((int) ((long) n * q0 / parts), (int) ((long) n * q1 / parts));
+        };
+
+        void run(Parallel parallel) {
+            Panels w = this.w;
+            int size = rows * w.paddedIn, nb = rows * w.blocks;
+            if (xp.length < size) xp = new float[size];
+            if (sums.length < nb) {
+                sums = new float[nb];
+                zero = new float[nb];
+            }
+            // Input k is multiplied by the code vector as it stands after its AND, code·2^(bits·s) with
+            // s = k mod (32 / bits): scaling x by 2^(−bits·s) here (exact) makes the product code·x.
+            // The top codes of each int are shifted down instead (their AND would set the sign bit).
+            int per = 32 / w.bits;
+            float[] factor = w.bits == 4 ? Q4_FACTORS : Q8_FACTORS;
+            float mid = -(1 << (w.bits - 1));
+            for (int r = 0; r < rows; r++) {
+                int xo = r * w.in, po = r * w.paddedIn;
+                for (int k = 0; k < w.in; k++) xp[po + k] = x[xo + k] * factor[k & (per - 1)];
+                Arrays.fill(xp, po + w.in, po + w.paddedIn, 0f);
+                QuantizedMatrix.blockSums(x, xo, w.in, w.bs, sums, r * w.blocks);
+                for (int b = 0; b < w.blocks; b++) zero[r * w.blocks + b] = mid * sums[r * w.blocks + b];
+            }
+            // One contiguous run of panels per thread: each streams its part of the codes in address order.
+            if (parallel.threads() <= 1 || (long) w.paddedIn * w.out * rows < 1 << 14) {
+                panelRange(0, w.panels);
+            } else {
+                parts = Math.min(w.panels, parallel.threads());
+                parallel.forRange(parts, byPart);
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            panelRange(from, to);
+        }
+
+        private void panelRange(int p0, int p1) {
+            Panels w = this.w;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                if (w.bits == 4) q4Rows4(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                else q8Rows4(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+            }
+            for (; r < rows; r++) {
+                if (w.bits == 4) q4Row(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+                else q8Row(w, xp, r * w.paddedIn, zero, sums, r * w.blocks, bias, y, yOffset + r * w.out, p0, p1);
+            }
+        }
+    }
+
+    /** The 16 scales of (panel, block) index {@code pb} as floats. */
+    private static FloatVector scales(Panels w, int pb) {
+        if (!w.half) return FloatVector.fromMemorySegment(F, w.scales, pb * 64L, LE);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH256, w.scales, pb * 32L, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000));
+        return bits.reinterpretAsFloats().mul(HALF_BIAS);
+    }
+
+    private static FloatVector f(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Writes a panel's 16 sums (plus bias) at {@code y[yo + p·16]}, masked for the last, partial panel. */
+    private static void store(FloatVector t, MemorySegment bias, float[] y, int yo, int out, int p) {
+        int n0 = p * 16;
+        if (n0 + 16 <= out) {
+            if (bias != null) t = t.add(FloatVector.fromMemorySegment(F, bias, n0 * 4L, LE));
+            t.intoArray(y, yo + n0);
+        } else {
+            VectorMask<Float> m = F.indexInRange(n0, out);
+            if (bias != null) t = t.add(FloatVector.fromMemorySegment(F, bias, n0 * 4L, LE, m));
+            t.intoArray(y, yo + n0, m);
+        }
+    }
+
+    /** {@code total + (sum + zero)·scale (+ offset·blockSum)} at the end of a block. */
+    private static FloatVector endBlock(Panels w, int pb, FloatVector total, FloatVector sum, float zero, float blockSum) {
+        total = sum.add(FloatVector.broadcast(F, zero)).fma(scales(w, pb), total);
+        if (w.offsets != null) {
+            total = FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE).fma(FloatVector.broadcast(F, blockSum), total);
+        }
+        return total;
+    }
+
+    /**
+     * One row: {@code x[xo..]} is the row scaled per input ({@link Product}), {@code zero[zo + b]} the
+     * block's {@code −8·sum}, {@code sums[zo + b]} its sum.
+     */
+    static void q4Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+        final MemorySegment codes = w.codes;
+        final int blocks = w.blocks, groups = w.bs >> 3;
+        final long panelBytes = w.paddedIn * 8L;
+        for (int p = p0; p < p1; p++) {
+            long c = p * panelBytes;
+            int k = xo;
+            FloatVector total = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int g = 0; g < groups; g++, c += 64, k += 8) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    a0 = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), a0);
+                    a1 = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), a1);
+                    a2 = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), a2);
+                    a3 = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), a3);
+                    a0 = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), a0);
+                    a1 = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), a1);
+                    a2 = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), a2);
+                    a3 = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), a3);
+                }
+                total = endBlock(w, p * blocks + b, total, a0.add(a1).add(a2.add(a3)), zero[zo + b], sums[zo + b]);
+            }
+            store(total, bias, y, yo, w.out, p);
+        }
+    }
+
+    /** {@link #q4Row} for the four rows at {@code xo + r·paddedIn}, each decoded code vector used four times. */
+    static void q4Rows4(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+        final MemorySegment codes = w.codes;
+        final int blocks = w.blocks, groups = w.bs >> 3, st = w.paddedIn, out = w.out;
+        final long panelBytes = w.paddedIn * 8L;
+        for (int p = p0; p < p1; p++) {
+            long c = p * panelBytes;
+            int k = xo;
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int b = 0; b < blocks; b++) {
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                for (int g = 0; g < groups; g++, c += 64, k += 8) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    for (int s = 0; s < 8; s += 2) {
+                        int kk = k + s;
+                        FloatVector q = f(v.and(Q4_MASKS[s]));
+                        e0 = q.fma(FloatVector.broadcast(F, x[kk]), e0);
+                        e1 = q.fma(FloatVector.broadcast(F, x[kk + st]), e1);
+                        e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
+                        e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
+                        // The top code of each int: shifted down (its AND would set the sign bit).
+                        q = s + 1 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
+                        o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
+                        o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
+                        o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
+                        o3 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 3 * st]), o3);
+                    }
+                }
+                int pb = p * blocks + b;
+                t0 = endBlock(w, pb, t0, e0.add(o0), zero[zo + b], sums[zo + b]);
+                t1 = endBlock(w, pb, t1, e1.add(o1), zero[zo + blocks + b], sums[zo + blocks + b]);
+                t2 = endBlock(w, pb, t2, e2.add(o2), zero[zo + 2 * blocks + b], sums[zo + 2 * blocks + b]);
+                t3 = endBlock(w, pb, t3, e3.add(o3), zero[zo + 3 * blocks + b], sums[zo + 3 * blocks + b]);
+            }
+            store(t0, bias, y, yo, out, p);
+            store(t1, bias, y, yo + out, out, p);
+            store(t2, bias, y, yo + 2 * out, out, p);
+            store(t3, bias, y, yo + 3 * out, out, p);
+        }
+    }
+
+    static void q8Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+        final MemorySegment codes = w.codes;
+        final int blocks = w.blocks, groups = w.bs >> 2;
+        final long panelBytes = w.paddedIn * 16L;
+        for (int p = p0; p < p1; p++) {
+            long c = p * panelBytes;
+            int k = xo;
+            FloatVector total = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                FloatVector even = FloatVector.zero(F), odd = even;
+                for (int g = 0; g < groups; g++, c += 64, k += 4) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    even = f(v.and(0xFF)).fma(FloatVector.broadcast(F, x[k + 0]), even);
+                    odd = f(v.and(0xFF00)).fma(FloatVector.broadcast(F, x[k + 1]), odd);
+                    even = f(v.and(0xFF0000)).fma(FloatVector.broadcast(F, x[k + 2]), even);
+                    odd = f(v.lanewise(VectorOperators.LSHR, 24)).fma(FloatVector.broadcast(F, x[k + 3]), odd);
+                }
+                total = endBlock(w, p * blocks + b, total, even.add(odd), zero[zo + b], sums[zo + b]);
+            }
+            store(total, bias, y, yo, w.out, p);
+        }
+    }
+
+    static void q8Rows4(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
+        final MemorySegment codes = w.codes;
+        final int blocks = w.blocks, groups = w.bs >> 2, st = w.paddedIn, out = w.out;
+        final long panelBytes = w.paddedIn * 16L;
+        for (int p = p0; p < p1; p++) {
+            long c = p * panelBytes;
+            int k = xo;
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int b = 0; b < blocks; b++) {
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                for (int g = 0; g < groups; g++, c += 64, k += 4) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                    for (int s = 0; s < 4; s += 2) {
+                        int kk = k + s;
+                        FloatVector q = f(v.and(Q8_MASKS[s]));
+                        e0 = q.fma(FloatVector.broadcast(F, x[kk]), e0);
+                        e1 = q.fma(FloatVector.broadcast(F, x[kk + st]), e1);
+                        e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
+                        e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
+                        // The top code of each int: shifted down (its AND would set the sign bit).
+                        q = s + 1 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
+                        o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
+                        o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
+                        o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
+                        o3 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 3 * st]), o3);
+                    }
+                }
+                int pb = p * blocks + b;
+                t0 = endBlock(w, pb, t0, e0.add(o0), zero[zo + b], sums[zo + b]);
+                t1 = endBlock(w, pb, t1, e1.add(o1), zero[zo + blocks + b], sums[zo + blocks + b]);
+                t2 = endBlock(w, pb, t2, e2.add(o2), zero[zo + 2 * blocks + b], sums[zo + 2 * blocks + b]);
+                t3 = endBlock(w, pb, t3, e3.add(o3), zero[zo + 3 * blocks + b], sums[zo + 3 * blocks + b]);
+            }
+            store(t0, bias, y, yo, out, p);
+            store(t1, bias, y, yo + out, out, p);
+            store(t2, bias, y, yo + 2 * out, out, p);
+            store(t3, bias, y, yo + 3 * out, out, p);
         }
     }
 

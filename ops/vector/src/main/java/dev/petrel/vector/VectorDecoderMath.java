@@ -2,6 +2,7 @@ package dev.petrel.vector;
 
 import dev.petrel.llm.Activation;
 import dev.petrel.llm.DecoderMath;
+import dev.petrel.llm.QuantizedMatrix;
 import dev.petrel.spi.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -58,6 +59,8 @@ final class VectorDecoderMath implements DecoderMath {
     private final FloatGemm gemm = new FloatGemm();
     private final IdentityHashMap<FloatBuffer, MemorySegment> views = new IdentityHashMap<>();
     private final IdentityHashMap<FloatBuffer, PackedMatrix> packed = new IdentityHashMap<>();
+    private final IdentityHashMap<QuantizedMatrix, QuantGemv.Panels> panels = new IdentityHashMap<>();
+    private final QuantGemv.Product product = new QuantGemv.Product();
     /** Native copies of buffers that cannot be viewed in place, by operand slot. */
     private final MemorySegment[] copies = new MemorySegment[3];
     private final Arena arena = Arena.ofAuto();
@@ -229,6 +232,25 @@ final class VectorDecoderMath implements DecoderMath {
             FloatVector.fromArray(S, y, j).add(FloatVector.fromMemorySegment(S, bias, j * 4L, LE)).intoArray(y, j);
         }
         for (int j = full; j < j1; j++) y[j] = y[j] + bias.get(FLOAT_LE, j * 4L);
+    }
+
+    /** {@link QuantGemv}'s panel kernels: the codes decode in int lanes, 16 output columns per vector. */
+    @Override
+    public void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
+        if (!QuantGemv.panelsFit()) {
+            DecoderMath.super.multiply(x, rows, w, bias, y, yOffset);
+            return;
+        }
+        if (rows <= 0) return;
+        QuantGemv.Panels pw = panels.get(w);
+        if (pw == null) {
+            pw = new QuantGemv.Panels(w);
+            panels.put(w, pw);
+        }
+        QuantGemv.Product t = product;
+        t.w = pw; t.x = x; t.rows = rows; t.bias = bias == null ? null : view(bias, 1); t.y = y; t.yOffset = yOffset;
+        t.run(parallel);
+        t.w = null; t.x = null; t.bias = null; t.y = null;
     }
 
     @Override
