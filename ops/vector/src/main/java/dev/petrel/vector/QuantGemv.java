@@ -240,6 +240,33 @@ final class QuantGemv {
         }
     }
 
+    /**
+     * Writes W (dequantized, fp32) into {@code dst} as {@link FloatGemm}'s B panels, for a prefill that
+     * runs the fp32 GEMM: panels {@code [p0, p1)} of 16 columns; {@code dst} must already be sized
+     * (K = in, N = out). The values are {@code code·scale + offset}, as {@link QuantizedMatrix#get}.
+     */
+    static void dequantize(Panels w, PackedMatrix dst, int p0, int p1) {
+        final int nrw = FloatGemm.NRW, in = w.in, per = 32 / w.bits, mask = (1 << w.bits) - 1;
+        final float mid = 1 << (w.bits - 1);
+        final float[] d = dst.data;
+        final long panelBytes = w.paddedIn * (long) (16 * w.bits / 8);
+        for (int p = p0; p < p1; p++) {
+            int n0 = p * 16, base = (n0 / nrw) * in * nrw + n0 % nrw;
+            for (int b = 0; b < w.blocks; b++) {
+                int pb = p * w.blocks + b;
+                FloatVector scale = scales(w, pb);
+                FloatVector shift = FloatVector.broadcast(F, -mid).mul(scale);
+                if (w.offsets != null) shift = shift.add(FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE));
+                int k1 = Math.min(in, (b + 1) * w.bs);
+                for (int k = b * w.bs; k < k1; k++) {
+                    IntVector v = IntVector.fromMemorySegment(I, w.codes, p * panelBytes + (k / per) * 64L, LE);
+                    IntVector u = v.lanewise(VectorOperators.LSHR, (k % per) * w.bits).and(mask);
+                    f(u).fma(scale, shift).intoArray(d, base + k * nrw);
+                }
+            }
+        }
+    }
+
     /** The 16 scales of (panel, block) index {@code pb} as floats. */
     private static FloatVector scales(Panels w, int pb) {
         if (!w.half) return FloatVector.fromMemorySegment(F, w.scales, pb * 64L, LE);
@@ -287,19 +314,19 @@ final class QuantGemv {
             int k = xo;
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector even = FloatVector.zero(F), odd = even;
                 for (int g = 0; g < groups; g++, c += 64, k += 8) {
                     IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
-                    a0 = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), a0);
-                    a1 = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), a1);
-                    a2 = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), a2);
-                    a3 = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), a3);
-                    a0 = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), a0);
-                    a1 = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), a1);
-                    a2 = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), a2);
-                    a3 = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), a3);
+                    even = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), even);
+                    odd = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), odd);
+                    even = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), even);
+                    odd = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), odd);
+                    even = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), even);
+                    odd = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), odd);
+                    even = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), even);
+                    odd = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), odd);
                 }
-                total = endBlock(w, p * blocks + b, total, a0.add(a1).add(a2.add(a3)), zero[zo + b], sums[zo + b]);
+                total = endBlock(w, p * blocks + b, total, even.add(odd), zero[zo + b], sums[zo + b]);
             }
             store(total, bias, y, yo, w.out, p);
         }
@@ -326,7 +353,7 @@ final class QuantGemv {
                         e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
                         e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
                         // The top code of each int: shifted down (its AND would set the sign bit).
-                        q = s + 1 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
+                        q = s + 2 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
                         o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
                         o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
                         o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
@@ -389,7 +416,7 @@ final class QuantGemv {
                         e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
                         e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
                         // The top code of each int: shifted down (its AND would set the sign bit).
-                        q = s + 1 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
+                        q = s + 2 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
                         o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
                         o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
                         o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);

@@ -61,6 +61,22 @@ final class VectorDecoderMath implements DecoderMath {
     private final IdentityHashMap<FloatBuffer, PackedMatrix> packed = new IdentityHashMap<>();
     private final IdentityHashMap<QuantizedMatrix, QuantGemv.Panels> panels = new IdentityHashMap<>();
     private final QuantGemv.Product product = new QuantGemv.Product();
+    /** Rows from which a quantized product dequantizes W and runs the fp32 GEMM. */
+    static final int DEQUANTIZED_GEMM_ROWS = 8;
+    /** Largest W (elements) dequantized for a prefill: the projections, not a 50257-row logits table. */
+    static final long MAX_DEQUANTIZED = 1L << 24;
+    private final PackedMatrix dequantized = new PackedMatrix();
+    private final Dequantize dequantizeTask = new Dequantize();
+
+    /** Panels of 16 columns per work item. */
+    private final class Dequantize implements Parallel.RangeBody {
+        QuantGemv.Panels w;
+
+        @Override
+        public void run(int from, int to) {
+            QuantGemv.dequantize(w, dequantized, from, to);
+        }
+    }
     /** Native copies of buffers that cannot be viewed in place, by operand slot. */
     private final MemorySegment[] copies = new MemorySegment[3];
     private final Arena arena = Arena.ofAuto();
@@ -94,6 +110,11 @@ final class VectorDecoderMath implements DecoderMath {
             pw = PackedWeights.of(w, ws, in, out);
             packed.put(w, pw);
         }
+        multiplyPacked(x, rows, in, pw, bs, out, y, 0);
+    }
+
+    /** {@code y[yOffset + r·out + j] = bias[j] + (x·B)[r, j]} by {@link FloatGemm} (bias may be null). */
+    private void multiplyPacked(float[] x, int rows, int in, PackedMatrix pw, MemorySegment bs, int out, float[] y, int yOffset) {
         int padded = (rows + FloatGemm.MR - 1) / FloatGemm.MR * FloatGemm.MR;
         int size = padded * in;
         if (aPad.length < Math.max(1, size)) {
@@ -110,7 +131,11 @@ final class VectorDecoderMath implements DecoderMath {
         int full = out - out % L;
         for (int r = 0; r < rows; r++) {
             long row = (long) r * out * 4L;
-            int yo = r * out;
+            int yo = yOffset + r * out;
+            if (bs == null) {
+                MemorySegment.copy(cs, FLOAT_LE, row, y, yo, out);
+                continue;
+            }
             for (int j = 0; j < full; j += L) {
                 FloatVector.fromMemorySegment(S, cs, row + j * 4L, LE)
                         .add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE)).intoArray(y, yo + j);
@@ -246,6 +271,24 @@ final class VectorDecoderMath implements DecoderMath {
         if (pw == null) {
             pw = new QuantGemv.Panels(w);
             panels.put(w, pw);
+        }
+        if (rows >= DEQUANTIZED_GEMM_ROWS && (long) w.in() * w.out() <= MAX_DEQUANTIZED) {
+            // A prefill: the fp32 GEMM on W dequantized into reused panels (once per call, about as
+            // costly as one 16-row pass of the panel kernels) runs several times faster than they do.
+            long size = (long) ((w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW) * FloatGemm.NRW * w.in();
+            if (dequantized.data.length < size) dequantized.data = new float[(int) size];
+            dequantized.k = w.in();
+            dequantized.n = w.out();
+            dequantized.panels = (w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW;
+            // The padding columns of the last panel must be zeros (the micro-kernel reads them).
+            int padFrom = w.out() / FloatGemm.NRW;
+            if (w.out() % FloatGemm.NRW != 0) Arrays.fill(dequantized.data, padFrom * FloatGemm.NRW * w.in(), (int) size, 0f);
+            dequantizeTask.w = pw;
+            if (parallel.threads() <= 1) dequantizeTask.run(0, pw.panels);
+            else parallel.forRange(pw.panels, dequantizeTask);
+            dequantizeTask.w = null;
+            multiplyPacked(x, rows, w.in(), dequantized, bias == null ? null : view(bias, 1), w.out(), y, yOffset);
+            return;
         }
         QuantGemv.Product t = product;
         t.w = pw; t.x = x; t.rows = rows; t.bias = bias == null ? null : view(bias, 1); t.y = y; t.yOffset = yOffset;
