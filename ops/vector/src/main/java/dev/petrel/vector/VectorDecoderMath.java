@@ -30,6 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * are dot products of four table rows at a time, their lanes summed in a fixed order (reduceLanes may
  * sum in another order compiled than interpreted).
  *
+ * <p><b>Quantized weights.</b> {@link #multiply} runs {@link QuantGemv}'s panel kernels (codes decoded
+ * in int lanes, 16 output columns per vector, panels split between threads in contiguous runs) for
+ * fewer than {@link #DEQUANTIZED_GEMM_ROWS} rows, and from there on (a prefill) dequantizes W into
+ * reused fp32 GEMM panels and runs {@link FloatGemm}: a decoded token then matches its prefill
+ * recomputation to fp32 rounding, not bit for bit.
+ *
  * <p><b>Memory kinds.</b> Every loop reads weights, the KV cache and norm parameters as native
  * segments and activations as {@code float[]}: C2 compiles a loop that has seen heap and native
  * segments in one load for both, several times slower. Direct little-endian buffers (mapped
