@@ -358,6 +358,10 @@ final class VectorDecoderMath implements DecoderMath {
             a2 = xv.fma(FloatVector.fromMemorySegment(S, e, e2 + ib, LE), a2);
             a3 = xv.fma(FloatVector.fromMemorySegment(S, e, e3 + ib, LE), a3);
         }
+        if (L == 16 && full == n) {
+            sum4(a0, a1, a2, a3).intoArray(y, yo, FIRST4);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -396,6 +400,11 @@ final class VectorDecoderMath implements DecoderMath {
             a6 = xv.fma(FloatVector.fromMemorySegment(S, e, e6 + ib, LE), a6);
             a7 = xv.fma(FloatVector.fromMemorySegment(S, e, e7 + ib, LE), a7);
         }
+        if (L == 16 && full == n) {
+            sum4(a0, a1, a2, a3).intoArray(y, yo, FIRST4);
+            sum4(a4, a5, a6, a7).intoArray(y, yo + 4, FIRST4);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -423,6 +432,38 @@ final class VectorDecoderMath implements DecoderMath {
         float s0 = sumLanes(lanes, 0);
         for (int i = full; i < n; i++) s0 = Math.fma(x[xo + i], e.get(FLOAT_LE, eo + i * 4L), s0);
         return s0;
+    }
+
+    private static final jdk.incubator.vector.VectorMask<Float> FIRST4 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFL);
+    private static final jdk.incubator.vector.VectorMask<Float> HIGH8 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFF00L);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE8 = shuffle(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    private static final jdk.incubator.vector.VectorShuffle<Float> QUARTERS_02 = shuffle(0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final jdk.incubator.vector.VectorShuffle<Float> QUARTERS_13 = shuffle(4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final jdk.incubator.vector.VectorShuffle<Float> PAIRS_0 = shuffle(0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+    private static final jdk.incubator.vector.VectorShuffle<Float> PAIRS_1 = shuffle(2, 3, 6, 7, 10, 11, 14, 15, 2, 3, 6, 7, 10, 11, 14, 15);
+    private static final jdk.incubator.vector.VectorShuffle<Float> EVEN = shuffle(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ODD = shuffle(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> shuffle(int... lanes) {
+        return L == 16 ? jdk.incubator.vector.VectorShuffle.fromValues(S, lanes) : null;
+    }
+
+    /**
+     * The lane sums of four 16-lane vectors in lanes 0..3, each by {@link #sumLanes}'s pairwise tree
+     * (the same additions in the same order, so the same bits), the four trees run side by side in
+     * vector lanes: halves of two vectors share one vector at the first level, quarters of four at the
+     * second.
+     */
+    static FloatVector sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        // Level 8: lanes 0-7 of s01 are a0[q] + a0[q + 8], lanes 8-15 a1[q] + a1[q + 8].
+        FloatVector s01 = a0.blend(a1.rearrange(ROTATE8), HIGH8).add(a0.rearrange(ROTATE8).blend(a1, HIGH8));
+        FloatVector s23 = a2.blend(a3.rearrange(ROTATE8), HIGH8).add(a2.rearrange(ROTATE8).blend(a3, HIGH8));
+        // Level 4: quarter i of t holds the 4 sums of vector i.
+        FloatVector t = s01.rearrange(QUARTERS_02).blend(s23.rearrange(QUARTERS_02), HIGH8)
+                .add(s01.rearrange(QUARTERS_13).blend(s23.rearrange(QUARTERS_13), HIGH8));
+        // Levels 2 and 1.
+        FloatVector u = t.rearrange(PAIRS_0).add(t.rearrange(PAIRS_1));
+        return u.rearrange(EVEN).add(u.rearrange(ODD));
     }
 
     /** The sum of {@code t[o..o+L)} as a fixed pairwise tree (overwrites them). */
