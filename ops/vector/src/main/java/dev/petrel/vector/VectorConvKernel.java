@@ -52,7 +52,12 @@ final class VectorConvKernel implements Kernel {
     private ConvGeometry.Resolved geometry;
 
     // The im2col being split over threads, in fields so that the parallel body allocates nothing.
-    private int im2colGroupChannels;
+    private int chunkFrom, chunkTo;
+    /**
+     * Floats of unfolded input per chunk of output positions (16 MiB): enough for the patch embeddings
+     * and usual 3x3 layers in one chunk. Not final so that tests can force chunking.
+     */
+    static int chunkFloats = 1 << 22;
     private final Parallel.RangeBody im2colBody = (c0, c1) -> im2col(c0, c1);
 
     VectorConvKernel(Node node, KernelSetup setup) {
@@ -121,17 +126,26 @@ final class VectorConvKernel implements Kernel {
         int k = cg * r.kernelSize();
         boolean pointwise = r.kernelSize() == 1 && r.sH == 1 && r.sW == 1 && r.padTop == 0 && r.padLeft == 0
                 && r.outH == r.inH && r.outW == r.inW;
+        // Output positions in chunks whose unfolded panels stay within a budget, so a large map never
+        // needs its whole im2col at once; the usual vision layers take one chunk.
+        int chunk = (int) Math.min(outSize, Math.max(FloatGemm.NRW, (chunkFloats / k) / FloatGemm.NRW * FloatGemm.NRW));
         for (int n = 0; n < batch; n++) {
             for (int gi = 0; gi < g; gi++) {
                 long xOff = ((long) n * channels + (long) gi * cg) * inSize;
-                if (pointwise) {
-                    cols.pack(xs, xOff, k, outSize, false);
-                } else {
-                    unfold(par, xs, xOff, cg, r);
-                }
-                gemm.packA(par, ws, (long) gi * mg * k, k, 1, mg, k);
                 long yOff = ((long) n * m + (long) gi * mg) * outSize;
-                gemm.multiply(par, cols, ys, yOff * 4L, outSize);
+                gemm.packA(par, ws, (long) gi * mg * k, k, 1, mg, k);
+                // A pointwise Conv in one chunk packs X itself as B; everything else unfolds from a heap copy.
+                boolean direct = pointwise && chunk == outSize;
+                if (!direct) copyGroup(xs, xOff, cg * inSize);
+                for (int p0 = 0; p0 < outSize; p0 += chunk) {
+                    int p1 = Math.min(outSize, p0 + chunk);
+                    if (direct) {
+                        cols.pack(xs, xOff, k, outSize, false);
+                    } else {
+                        unfold(par, cg, r, p0, p1);
+                    }
+                    gemm.multiply(par, cols, ys, (yOff + p0) * 4L, outSize);
+                }
                 if (bias != null) addBias(ys, yOff, bias, gi * mg, mg, outSize);
             }
         }
@@ -150,21 +164,25 @@ final class VectorConvKernel implements Kernel {
         return geometry;
     }
 
-    /** Copies one group's input to the heap and unfolds it into {@link #cols}' panels. */
-    private void unfold(Parallel par, MemorySegment xs, long xOff, int cg, ConvGeometry.Resolved r) {
-        int inElems = cg * r.inSize();
-        if (xGroup.length < inElems) xGroup = new float[inElems];
-        MemorySegment.copy(xs, FLOAT_LE, xOff * 4L, xGroup, 0, inElems);
+    /** Copies {@code elems} input elements from element offset {@code xOff} to {@link #xGroup}. */
+    private void copyGroup(MemorySegment xs, long xOff, int elems) {
+        if (xGroup.length < elems) xGroup = new float[elems];
+        MemorySegment.copy(xs, FLOAT_LE, xOff * 4L, xGroup, 0, elems);
+    }
+
+    /** Unfolds output positions [p0, p1) of the group in {@link #xGroup} into {@link #cols}' panels. */
+    private void unfold(Parallel par, int cg, ConvGeometry.Resolved r, int p0, int p1) {
         int nrw = FloatGemm.NRW;
         int k = cg * r.kernelSize();
-        int p = r.outSize();
+        int p = p1 - p0;
         cols.k = k;
         cols.n = p;
         cols.panels = (p + nrw - 1) / nrw;
         int size = Math.max(1, cols.panels * k * nrw);
         if (cols.data.length < size) cols.data = new float[size];
         geometry = r;
-        im2colGroupChannels = cg;
+        chunkFrom = p0;
+        chunkTo = p1;
         if ((long) k * p < IM2COL_PARALLEL_MIN || par.threads() <= 1 || cg < 2) {
             im2col(0, cg);
         } else {
@@ -173,9 +191,10 @@ final class VectorConvKernel implements Kernel {
     }
 
     /**
-     * Rows (c, ky, kx) of the unfolded input for channels [c0, c1) of the group in {@link #xGroup}: row
-     * element p (output position) is X[c, oy*sH - padTop + ky*dH, ox*sW - padLeft + kx*dW], zero in the
-     * padding; written to panel p / NRW, lane p % NRW, with the lanes past the last position zeroed.
+     * Rows (c, ky, kx) of the unfolded input for channels [c0, c1) of the group in {@link #xGroup}, output
+     * positions [chunkFrom, chunkTo): element p is X[c, oy*sH - padTop + ky*dH, ox*sW - padLeft + kx*dW]
+     * (zero in the padding) for position p = oy*outW + ox, written to panel q / NRW, lane q % NRW with
+     * q = p - chunkFrom; the lanes past the chunk's last position are zeroed.
      */
     private void im2col(int c0, int c1) {
         final ConvGeometry.Resolved r = geometry;
@@ -184,9 +203,10 @@ final class VectorConvKernel implements Kernel {
         final int nrw = FloatGemm.NRW;
         final int k = cols.k;
         final int panelStride = k * nrw;
-        final int outH = r.outH, outW = r.outW, inH = r.inH, inW = r.inW, sW = r.sW;
-        final int p = outH * outW;
-        final int tail = cols.panels * nrw - p;
+        final int outW = r.outW, inH = r.inH, inW = r.inW, sW = r.sW;
+        final int p0 = chunkFrom, p1 = chunkTo;
+        final int oy0 = p0 / outW, oy1 = (p1 - 1) / outW;
+        final int tail = cols.panels * nrw - (p1 - p0);
         final int lastPanel = (cols.panels - 1) * panelStride;
         final int kSize = r.kernelSize();
         for (int c = c0; c < c1; c++) {
@@ -200,17 +220,20 @@ final class VectorConvKernel implements Kernel {
                     int oxLo = ix0 >= 0 ? 0 : Math.min(outW, (-ix0 + sW - 1) / sW);
                     int oxHi = inW - 1 - ix0 < 0 ? 0 : Math.min(outW, (inW - 1 - ix0) / sW + 1);
                     if (oxHi < oxLo) oxHi = oxLo;
-                    for (int oy = 0; oy < outH; oy++) {
+                    for (int oy = oy0; oy <= oy1; oy++) {
+                        int rowPos = oy * outW - p0;
+                        // This output row's columns inside the chunk.
+                        int from = Math.max(0, -rowPos), to = Math.min(outW, p1 - p0 - rowPos);
                         int iy = oy * r.sH - r.padTop + ky * r.dH;
-                        int pos = oy * outW;
                         if (iy < 0 || iy >= inH) {
-                            zero(d, panelStride, rowOff, pos, pos + outW);
+                            zero(d, panelStride, rowOff, rowPos + from, rowPos + to);
                             continue;
                         }
-                        if (oxLo > 0) zero(d, panelStride, rowOff, pos, pos + oxLo);
-                        int src = cBase + iy * inW + oxLo * sW + ix0;
-                        int q = pos + oxLo;
-                        int end = pos + oxHi;
+                        int lo = Math.max(from, Math.min(oxLo, to)), hi = Math.max(lo, Math.min(oxHi, to));
+                        if (lo > from) zero(d, panelStride, rowOff, rowPos + from, rowPos + lo);
+                        int src = cBase + iy * inW + lo * sW + ix0;
+                        int q = rowPos + lo;
+                        int end = rowPos + hi;
                         while (q < end) {
                             int panel = q / nrw;
                             int lane = q - panel * nrw;
@@ -224,7 +247,7 @@ final class VectorConvKernel implements Kernel {
                             }
                             q += len;
                         }
-                        if (oxHi < outW) zero(d, panelStride, rowOff, pos + oxHi, pos + outW);
+                        if (hi < to) zero(d, panelStride, rowOff, rowPos + hi, rowPos + to);
                     }
                     if (tail > 0) Arrays.fill(d, lastPanel + rowOff + nrw - tail, lastPanel + rowOff + nrw, 0f);
                 }

@@ -153,6 +153,31 @@ class VectorConvTest {
         assertClose(run(VECTOR, threads, "Conv", 11, attrs, consts, x, w, b), expected, cg * kh * kw);
     }
 
+    @Property(tries = 60)
+    void chunkedOutputPositionsMatchPortable(@ForAll @IntRange(min = 1, max = 3) int cg, @ForAll @IntRange(min = 1, max = 30) int h,
+                                             @ForAll @IntRange(min = 1, max = 30) int wIn, @ForAll @IntRange(min = 1, max = 3) int k,
+                                             @ForAll @IntRange(min = 1, max = 2) int s, @ForAll @IntRange(min = 0, max = 1) int pad,
+                                             @ForAll @IntRange(min = 1, max = 2) int groups, @ForAll @IntRange(min = 1, max = 2) int threads,
+                                             @ForAll long seed) {
+        // A budget of a few hundred floats cuts the output positions into chunks of one or a few panels,
+        // so chunks start and end in the middle of output rows; 1x1 kernels take the chunked path too.
+        Assume.that(h + 2 * pad >= k && wIn + 2 * pad >= k);
+        Random rnd = new Random(seed);
+        Tensor x = random(rnd, 2, cg * groups, h, wIn);
+        Tensor w = random(rnd, 3 * groups, cg, k, k);
+        Tensor b = random(rnd, 3 * groups);
+        List<Attribute> attrs = List.of(Attribute.ofInt("group", groups), Attribute.ofInts("strides", ints(s, s)),
+                Attribute.ofInts("pads", ints(pad, pad, pad, pad)));
+        Tensor expected = run(PORTABLE, 1, "Conv", 11, attrs, new int[] {1, 2}, x, w, b);
+        int saved = VectorConvKernel.chunkFloats;
+        VectorConvKernel.chunkFloats = 300;
+        try {
+            assertClose(run(VECTOR, threads, "Conv", 11, attrs, new int[] {1, 2}, x, w, b), expected, cg * k * k);
+        } finally {
+            VectorConvKernel.chunkFloats = saved;
+        }
+    }
+
     @Property(tries = 40)
     void largeMapsMatchPortable(@ForAll @IntRange(min = 8, max = 40) int h, @ForAll @IntRange(min = 8, max = 40) int wIn,
                                 @ForAll @IntRange(min = 1, max = 3) int s, @ForAll boolean depthwise,
