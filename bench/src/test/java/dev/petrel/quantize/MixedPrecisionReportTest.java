@@ -21,7 +21,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The numbers of the mixed-precision study: LIM per block, plans for several targets and the quality of
- * each plan, with the weights quantized by {@link WeightQuantizer} (run on the portable kernels) and in
+ * each plan, with the weights quantized by {@link WeightQuantizer} and in
  * fp32 by {@link SimulatedQuantization} (int8 per channel, q4 block 32 with zero points). The "inverse" rows lower the most important blocks first, as a control.
  * About a minute of CPU: run with {@code -Dpetrel.report=true}; the tables go to stdout and
  * {@code target/mixedprec-report.txt}.
@@ -53,10 +53,10 @@ class MixedPrecisionReportTest {
         return PrecisionPlanner.restrictTo(scores, ok::contains);
     }
 
-    /** Quality of the plan quantized by {@link WeightQuantizer} (portable kernels) and in fp32 by {@link SimulatedQuantization}. */
+    /** Quality of the plan quantized by {@link WeightQuantizer} and in fp32 by {@link SimulatedQuantization}. */
     static String both(String label, Graph g, List<LayerScore> scores, Map<String, Integer> plan, BiFunction<String, Model, String> probe) {
         Graph real = new WeightQuantizer().quantize(g, QuantFormat.fromBits(plan, null)).graph();
-        return probe.apply(label + " real", MixedPrecisionQuantizerTest.portable(real)) + "\n"
+        return probe.apply(label + " real", QualityProbeTest.model(real)) + "\n"
                 + probe.apply(label + " sim", QualityProbeTest.model(SimulatedQuantization.apply(g, scores, plan)));
     }
 
