@@ -9,6 +9,7 @@ import dev.petrel.graph.Node;
 import dev.petrel.graph.ValueInfo;
 import dev.petrel.ops.quant.Bnb4Format;
 import dev.petrel.ops.quant.Q4Block;
+import dev.petrel.ops.quant.Q8Block;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +30,7 @@ import java.util.function.Function;
  *   <li>Q4: each MatMul {@code A·B} (B a constant [K, N]) and each Gemm {@code A·B (+C)} (transA=0,
  *       alpha=beta=1) becomes {@code MatMulNBits} over the [N, K] weight, a Gemm's 1-D bias as its
  *       {@code bias} input and any other bias as an Add.
+ *   <li>Q8: the same with bits=8.
  *   <li>NF4/FP4: the same products become {@code MatMulBnb4} (no bias input: a Gemm's C is an Add).
  * </ul>
  *
@@ -596,7 +598,32 @@ public final class WeightQuantizer {
                 for (int r = 0; r < k; r++) for (int c = 0; c < n; c++) t[c * k + r] = w[r * n + c];
                 w = t;
             }
-            String base = s.name + (f.kind() == QuantFormat.Kind.Q4 ? "_q4" : "_" + f.kind().name().toLowerCase()) + (storedNk ? "" : "_nk");
+            String base = s.name + "_" + f.kind().name().toLowerCase(java.util.Locale.ROOT) + (storedNk ? "" : "_nk");
+            if (f.kind() == QuantFormat.Kind.Q8) {
+                int bs = f.blockSize();
+                int blocks = (k + bs - 1) / bs;
+                byte[] data = new byte[n * blocks * bs];
+                float[] scales = new float[n * blocks];
+                byte[] zps = f.symmetric() ? null : new byte[n * blocks];
+                int[] one = f.symmetric() ? null : new int[1];
+                for (int r = 0; r < n; r++) {
+                    for (int kb = 0; kb < blocks; kb++) {
+                        int start = kb * bs;
+                        int i = r * blocks + kb;
+                        scales[i] = Q8Block.quantize(w, r * k + start, Math.min(bs, k - start), bs, one, data, i * bs);
+                        if (zps != null) zps[i] = (byte) one[0];
+                    }
+                }
+                q[0] = fresh(base);
+                q[1] = fresh(base + "_scales");
+                addInitializer(s.graph, q[0], Tensor.of(DType.UINT8, data, n, blocks, bs));
+                addInitializer(s.graph, q[1], Tensor.of(scales, n, blocks));
+                if (zps != null) {
+                    q[2] = fresh(base + "_zero_points");
+                    addInitializer(s.graph, q[2], Tensor.of(DType.UINT8, zps, n, blocks));
+                }
+                return data.length + 4L * scales.length + (zps == null ? 0 : zps.length);
+            }
             if (f.kind() == QuantFormat.Kind.Q4) {
                 Q4Block.Quantized r = Q4Block.quantize(w, n, k, f.blockSize(), !f.symmetric());
                 q[0] = fresh(base);
@@ -626,7 +653,7 @@ public final class WeightQuantizer {
             int n = u.transposed() ? s.tensor.dim(0) : s.tensor.dim(1);
             String out = old.outputs().get(0);
             String c = u.isGemmB() ? old.input(2) : "";
-            boolean biasInput = f.kind() == QuantFormat.Kind.Q4 && !c.isEmpty() && u.gemmBias != null && u.gemmBias.size() == n;
+            boolean biasInput = f.kind().isNBits() && !c.isEmpty() && u.gemmBias != null && u.gemmBias.size() == n;
             boolean addNode = !c.isEmpty() && !biasInput;
             String productOut = addNode ? fresh(out + "_product") : out;
             List<Attribute> attrs = new ArrayList<>();
@@ -634,9 +661,9 @@ public final class WeightQuantizer {
             attrs.add(Attribute.ofInt("N", n));
             List<String> inputs = new ArrayList<>(List.of(old.input(0), q[0], q[1]));
             String op;
-            if (f.kind() == QuantFormat.Kind.Q4) {
+            if (f.kind().isNBits()) {
                 op = "MatMulNBits";
-                attrs.add(Attribute.ofInt("bits", 4));
+                attrs.add(Attribute.ofInt("bits", f.kind().bits()));
                 attrs.add(Attribute.ofInt("block_size", f.blockSize()));
                 attrs.add(Attribute.ofInt("accuracy_level", 0));
                 if (q[2] != null || biasInput) inputs.add(q[2] == null ? "" : q[2]);

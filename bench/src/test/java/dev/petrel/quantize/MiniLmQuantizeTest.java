@@ -80,7 +80,7 @@ class MiniLmQuantizeTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             "int8, 0.96", "int8/channel, 0.995", "q4, 0.97", "q4/sym, 0.96", "q4/b128, 0.95",
-            "nf4, 0.95", "fp4, 0.90", "int8/channel+embeddings, 0.995", "q4+embeddings, 0.97"})
+            "q8, 0.995", "nf4, 0.95", "fp4, 0.90", "int8/channel+embeddings, 0.995", "q4+embeddings, 0.97", "q8+embeddings, 0.995"})
     void runsInBothEnginesAndKeepsEmbeddings(String label, double minMeanCosine) throws Exception {
         boolean embeddings = label.endsWith("+embeddings");
         String[] parts = label.replace("+embeddings", "").split("/");

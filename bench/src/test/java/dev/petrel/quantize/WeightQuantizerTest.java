@@ -60,11 +60,11 @@ class WeightQuantizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"int8", "int8/channel", "q4", "q4/sym", "nf4", "fp4"})
+    @ValueSource(strings = {"int8", "int8/channel", "q4", "q4/sym", "q8", "q8/sym", "nf4", "fp4"})
     void formatRunsInBothEnginesCloseToFp32(String label) throws Exception {
         QuantFormat.Kind kind = QuantFormat.Kind.parse(label.split("/")[0]);
         QuantFormat f = kind == QuantFormat.Kind.INT8 ? QuantFormat.int8(label.endsWith("channel"))
-                : kind == QuantFormat.Kind.Q4 ? QuantFormat.q4(32, label.endsWith("sym"))
+                : kind.isNBits() ? new QuantFormat(kind, 32, false, label.endsWith("sym"))
                 : new QuantFormat(kind, 64, false, true);
         Graph g = graph();
         WeightQuantizer.Result res = new WeightQuantizer().minSize(1000).quantize(g, f);
@@ -79,14 +79,16 @@ class WeightQuantizerTest {
             assertThat(ops).filteredOn("DequantizeLinear"::equals).hasSize(3);
             assertThat(res.quantizedBitsPerWeight()).isBetween(8.0, 8.5);
         } else {
-            String op = kind == QuantFormat.Kind.Q4 ? "MatMulNBits" : "MatMulBnb4";
+            String op = kind.isNBits() ? "MatMulNBits" : "MatMulBnb4";
             assertThat(ops).filteredOn(op::equals).hasSize(4);
-            // Q4's 1-D bias becomes MatMulNBits' bias input; the [1, N] one (and every Bnb4 bias) an Add.
-            assertThat(ops).filteredOn("Add"::equals).hasSize(kind == QuantFormat.Kind.Q4 ? 1 : 2);
-            assertThat(res.quantizedBitsPerWeight()).isBetween(4.0, 5.5);
+            // MatMulNBits takes a 1-D bias as input; the [1, N] one (and every Bnb4 bias) is an Add.
+            assertThat(ops).filteredOn("Add"::equals).hasSize(kind.isNBits() ? 1 : 2);
+            double bits = kind.bits() + 32.0 / 32 * (kind.isNBits() ? 1 : 0.5) + (kind.isNBits() && !f.symmetric() ? kind.bits() / 32.0 : 0);
+            // (Q4 packs a row's 3 zero points into 2 bytes: 16/96 bits instead of 12/96.)
+            assertThat(res.quantizedBitsPerWeight()).isCloseTo(bits, org.assertj.core.data.Offset.offset(0.05));
             // W1 is shared by two MatMuls: one set of initializers.
             assertThat(res.graph().initializers().keySet().stream().filter(n -> n.startsWith("W1_")).count())
-                    .isEqualTo(kind == QuantFormat.Kind.Q4 && !f.symmetric() ? 3 : 2);
+                    .isEqualTo(kind.isNBits() && !f.symmetric() ? 3 : 2);
         }
         Path file = tmp.resolve("q.onnx");
         new OnnxModelWriter().write(res.graph(), file);
@@ -105,7 +107,7 @@ class WeightQuantizerTest {
             ort = o.run(Map.of("x", x));
         }
         // Relative RMS error of a product of N(0,1) weights quantized with these formats.
-        double bound = kind == QuantFormat.Kind.INT8 ? 0.015 : kind == QuantFormat.Kind.FP4 ? 0.2 : 0.13;
+        double bound = kind == QuantFormat.Kind.INT8 || kind == QuantFormat.Kind.Q8 ? 0.015 : kind == QuantFormat.Kind.FP4 ? 0.2 : 0.13;
         for (String y : List.of("y1", "y2", "y3", "y4", "y5")) {
             float[] ref = fp32.get(y).toFloatArray();
             float[] p = petrel.get(y).toFloatArray();

@@ -35,12 +35,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code int8}: weights kept as bytes (1x memory), each panel widened to 16 bits per call;
  *   <li>{@code int8Wide}: panels pre-widened at load (2x memory, {@code -Dpetrel.int8.wide=true});
+ *   <li>{@code int8Float}: the default path ({@link Int8FloatGemm}: exact integer sums on the fp32 FMA
+ *   micro-kernel, weight panels widened per K block; 1x memory);
  *   <li>{@code int8Quantize}: the quantization of A alone (counted with the product's GOP, for scale);
  *   <li>{@code fp32}: the fp32 micro-kernel on the same shape.
  * </ul>
  *
  * <p>Measured on the shared 2-core Zen 4 machine while other builds ran (GOP/s, JMH -f 1 -wi 3 -i 5):
- * see {@link Int8Gemm}'s Javadoc for the table.
+ * see {@link Int8Gemm}'s and {@link Int8FloatGemm}'s Javadoc for the tables. Under heavy load the
+ * JMH iterations drifted too much to rank the int8 paths; calling them in turn per product (fastest
+ * of 300 calls each) gave Int8FloatGemm's table.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

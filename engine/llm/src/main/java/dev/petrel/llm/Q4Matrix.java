@@ -35,8 +35,22 @@ public final class Q4Matrix extends QuantizedMatrix {
     float quantizeBlock(float[] v, int o, int count, int[] q) {
         float m = 0f;
         for (int i = 0; i < count; i++) if (Math.abs(v[o + i]) > Math.abs(m)) m = v[o + i];
-        float d = toHalf(m / -8f);
-        for (int i = 0; i < count; i++) q[i] = d == 0f ? 0 : Math.max(-8, Math.min(7, roundAway(v[o + i] / d)));
+        float d = toHalf(m / -8f), id = d == 0f ? 0f : 1f / d;
+        // ggml's rule: trunc(w/d + 8.5), at most 15 (w/d >= -8 keeps the sum positive: trunc rounds half up).
+        for (int i = 0; i < count; i++) q[i] = Math.max(0, Math.min(15, (int) (v[o + i] * id + 8.5f))) - 8;
         return d;
+    }
+
+    @Override
+    void putCodes(int n, int k0, int count, int[] q) {
+        if (count % 8 != 0 || k0 % 8 != 0) {
+            super.putCodes(n, k0, count, q);
+            return;
+        }
+        for (int g = 0; g < count; g += 8) {
+            int v = 0;
+            for (int s = 0; s < 8; s++) v |= (q[g + s] + 8) << (4 * s);
+            codes.putInt(intIndex(n, k0 + g), v);
+        }
     }
 }

@@ -30,8 +30,21 @@ public final class Q8Matrix extends QuantizedMatrix {
     float quantizeBlock(float[] v, int o, int count, int[] q) {
         float amax = 0f;
         for (int i = 0; i < count; i++) amax = Math.max(amax, Math.abs(v[o + i]));
-        float d = toHalf(amax / 127f);
-        for (int i = 0; i < count; i++) q[i] = d == 0f ? 0 : Math.max(-127, Math.min(127, roundAway(v[o + i] / d)));
+        float d = toHalf(amax / 127f), id = d == 0f ? 0f : 1f / d;
+        for (int i = 0; i < count; i++) q[i] = Math.max(-127, Math.min(127, roundAway(v[o + i] * id)));
         return d;
+    }
+
+    @Override
+    void putCodes(int n, int k0, int count, int[] q) {
+        if (count % 4 != 0 || k0 % 4 != 0) {
+            super.putCodes(n, k0, count, q);
+            return;
+        }
+        for (int g = 0; g < count; g += 4) {
+            int v = 0;
+            for (int s = 0; s < 4; s++) v |= (q[g + s] + 128) << (8 * s);
+            codes.putInt(index(n, k0 + g), v);
+        }
     }
 }

@@ -120,7 +120,7 @@ public abstract class QuantizedMatrix {
                 for (int n = n0; n < n1; n++) {
                     float scale = m.quantizeBlock(block, (n - n0) * bs, k1 - k0, q);
                     m.putScale(n, b, scale);
-                    for (int k = k0; k < k1; k++) m.putCode(n, k, q[k - k0]);
+                    m.putCodes(n, k0, k1 - k0, q);
                 }
             }
         }
@@ -135,6 +135,11 @@ public abstract class QuantizedMatrix {
 
     /** Writes the code of {@code W[k, n]}. */
     abstract void putCode(int n, int k, int code);
+
+    /** Writes {@code q[0, count)} as the codes of {@code W[k0 + i, n]}. */
+    void putCodes(int n, int k0, int count, int[] q) {
+        for (int i = 0; i < count; i++) putCode(n, k0 + i, q[i]);
+    }
 
     /** The code of {@code W[k, n]} (0 for padding). */
     public abstract int code(int n, int k);

@@ -30,9 +30,20 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why not the integer formulation ({@link Int8Gemm}): the Vector API reaches no widening integer
  * multiply-add (VNNI {@code vpdpbusd}), so 16-bit products need a multiply, a shift and two adds per
- * 32 multiply-adds where an FMA does 16; measured at MiniLM's shapes this path runs at the fp32
- * GEMM's rate (see the benchmark in {@code IntGemmBench}), the integer one at about 0.6-0.8x. The
- * widening costs K*N conversions per product, 1/M of the multiply-adds.
+ * 32 multiply-adds where an FMA does 16. The widening here costs K*N conversions per product, 1/M of
+ * the multiply-adds. Measured on the shared 2-core Zen 4 (one thread, the three products called in
+ * turn 300 times, fastest call, load average about 10; MiniLM's 7-bit weights, so one K block at
+ * K = 384 and two at 1536):
+ * <pre>
+ *   shape (MxKxN)   fp32 FloatGemm (copy A + product)   this (quantize A + product + scales, bias)   Int8Gemm   quantize alone
+ *   128x384x384          331-341 us                          349-362 us                                451 us      12-16 us
+ *   128x384x1536        1361-1400 us                        1419-1443 us                              1742 us      15-17 us
+ *   128x1536x384        1391-1417 us                        1424-1451 us                              1778 us      50-62 us
+ * </pre>
+ * So the int8 product runs at the fp32 rate plus its quantization (2-5%), and holds 1/4 of the fp32
+ * weight memory. Quantization reads x twice (range, then values), with comparisons and blends: Java's
+ * float min/max lane-wise operations measured twice as slow, and a copy of x first 30% slower. K
+ * blocks shorter than the exact limit (128, 96) measured slower: more int passes over the sums.
  *
  * <p>An instance's scratch serves one call at a time.
  */

@@ -18,22 +18,28 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Weight-only 4-bit products {@code y[m, n] = sum_k a[m, k] * w[n, k]} that read the packed weights
- * as they are (memory = the 4-bit file) and decode them in registers: a chunk of L bytes (L = float
- * lanes) holds 2L weights, whose low nibbles and high nibbles become two float vectors. Instead of
- * interleaving those back, A is permuted once per call so that each chunk of 2L values lists first
- * the elements of the low nibbles, then those of the high nibbles ({@link #permute}); then each chunk
- * is two loads of A and two FMAs against the decoded nibbles. The block's sum is scaled once per block.
+ * Weight-only quantized products, two families:
  *
- * <p>Four rows of A share each decoded chunk (prefill); one row alone is the decode-time GEMV.
- * Callers split N over threads; the weights, scales and zero points are read from their segments.
+ * <p><b>Panels</b> ({@link Panels}, {@link Product}): the decoder's {@link QuantizedMatrix} layouts (and
+ * MatMulNBits weights repacked into them), 16 output columns per vector. A 64-byte load is 16 ints,
+ * int j holding column j's codes of 8 (Q4) or 4 (Q8) consecutive inputs; each code vector is isolated
+ * by one AND and converted to float as it stands ({@code code·2^(bits·s)}), the activation having been
+ * scaled by {@code 2^(−bits·s)} once per call (both exact), so the loop is AND, convert, FMA with a
+ * broadcast of x per 16 weights; unsigned codes, their centre folded per block as
+ * {@code −2^(bits−1)·sum(x over the block)}; per-block fp16 or fp32 scales applied once per block.
+ * Four rows of x share each decoded vector below {@link VectorDecoderMath#DEQUANTIZED_GEMM_ROWS}
+ * rows (the caller dequantizes into fp32 GEMM panels from there on: {@link #dequantize}).
  *
- * <p>Measured (QuantGemvBench, one thread, shared 2-core Zen 4, noisy: ±50%), GFLOP/s for
- * K×N = 768×3072 / 3072×768: fp32 GEMV 19.8 / 24.3 (its 9.4 MB of weights sit in L3 here), Q4 9.7 / 10.9,
- * NF4 9.7 / 7.4. So this decode is compute-bound at about half of the L3-resident fp32 GEMV: the
- * byte-to-float conversions of 16-byte vectors cost more than the FMAs. The next step is to decode in
- * int lanes (a 64-byte load as 16 ints, eight shift-and-mask steps, same-width I2F) with A permuted
- * by stride 8 and a per-lane scale vector; not done yet.
+ * <p>Measured by thread CPU time on the shared 2-core Zen 4 VM (L2-resident 768×768, one thread):
+ * Q4 21 G weights/s (42 GFLOP/s), Q8 about 20; the first version of these kernels (two shifts per
+ * nibble, byte-to-float widening for Q8) ran 18.4 and 16.3. The limit is the vector pipes: four
+ * 512-bit operations per 16 weights (broadcast, AND, convert, FMA), each taking a 256-bit pipe for
+ * two cycles; dropping the broadcast or the convert alone measured +25% and +15%.
+ *
+ * <p><b>Byte lanes</b> ({@link #q4}, {@link #bnb4}): MatMulNBits weights that are not constants and
+ * MatMulBnb4, read where they lie: a chunk of L bytes (L = float lanes) holds 2L weights, whose low
+ * and high nibbles become two float vectors against A permuted once per call ({@link #permute}). About
+ * half the fp32 GEMV's rate (byte shifts are emulated on x86).
  */
 final class QuantGemv {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -240,6 +246,33 @@ final class QuantGemv {
         }
     }
 
+    /**
+     * Writes W (dequantized, fp32) into {@code dst} as {@link FloatGemm}'s B panels, for a prefill that
+     * runs the fp32 GEMM: panels {@code [p0, p1)} of 16 columns; {@code dst} must already be sized
+     * (K = in, N = out). The values are {@code code·scale + offset}, as {@link QuantizedMatrix#get}.
+     */
+    static void dequantize(Panels w, PackedMatrix dst, int p0, int p1) {
+        final int nrw = FloatGemm.NRW, in = w.in, per = 32 / w.bits, mask = (1 << w.bits) - 1;
+        final float mid = 1 << (w.bits - 1);
+        final float[] d = dst.data;
+        final long panelBytes = w.paddedIn * (long) (16 * w.bits / 8);
+        for (int p = p0; p < p1; p++) {
+            int n0 = p * 16, base = (n0 / nrw) * in * nrw + n0 % nrw;
+            for (int b = 0; b < w.blocks; b++) {
+                int pb = p * w.blocks + b;
+                FloatVector scale = scales(w, pb);
+                FloatVector shift = FloatVector.broadcast(F, -mid).mul(scale);
+                if (w.offsets != null) shift = shift.add(FloatVector.fromMemorySegment(F, w.offsets, pb * 64L, LE));
+                int k1 = Math.min(in, (b + 1) * w.bs);
+                for (int k = b * w.bs; k < k1; k++) {
+                    IntVector v = IntVector.fromMemorySegment(I, w.codes, p * panelBytes + (k / per) * 64L, LE);
+                    IntVector u = v.lanewise(VectorOperators.LSHR, (k % per) * w.bits).and(mask);
+                    f(u).fma(scale, shift).intoArray(d, base + k * nrw);
+                }
+            }
+        }
+    }
+
     /** The 16 scales of (panel, block) index {@code pb} as floats. */
     private static FloatVector scales(Panels w, int pb) {
         if (!w.half) return FloatVector.fromMemorySegment(F, w.scales, pb * 64L, LE);
@@ -280,26 +313,28 @@ final class QuantGemv {
      */
     static void q4Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
-        final int blocks = w.blocks, groups = w.bs >> 3;
+        final int blocks = w.blocks, bs = w.bs;
         final long panelBytes = w.paddedIn * 8L;
         for (int p = p0; p < p1; p++) {
-            long c = p * panelBytes;
-            int k = xo;
+            // The group's byte offset follows k (8 inputs per 64 bytes): k is the loop's induction
+            // variable, so the JIT hoists the range checks of x[k + s] out of the loop.
+            long c0 = p * panelBytes - xo * 8L;
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int g = 0; g < groups; g++, c += 64, k += 8) {
-                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
-                    a0 = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), a0);
-                    a1 = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), a1);
-                    a2 = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), a2);
-                    a3 = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), a3);
-                    a0 = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), a0);
-                    a1 = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), a1);
-                    a2 = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), a2);
-                    a3 = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), a3);
+                FloatVector even = FloatVector.zero(F), odd = even;
+                int k0 = xo + b * bs, k1 = k0 + bs;
+                for (int k = k0; k < k1; k += 8) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c0 + k * 8L, LE);
+                    even = f(v.and(0xF)).fma(FloatVector.broadcast(F, x[k + 0]), even);
+                    odd = f(v.and(0xF0)).fma(FloatVector.broadcast(F, x[k + 1]), odd);
+                    even = f(v.and(0xF00)).fma(FloatVector.broadcast(F, x[k + 2]), even);
+                    odd = f(v.and(0xF000)).fma(FloatVector.broadcast(F, x[k + 3]), odd);
+                    even = f(v.and(0xF0000)).fma(FloatVector.broadcast(F, x[k + 4]), even);
+                    odd = f(v.and(0xF00000)).fma(FloatVector.broadcast(F, x[k + 5]), odd);
+                    even = f(v.and(0xF000000)).fma(FloatVector.broadcast(F, x[k + 6]), even);
+                    odd = f(v.lanewise(VectorOperators.LSHR, 28)).fma(FloatVector.broadcast(F, x[k + 7]), odd);
                 }
-                total = endBlock(w, p * blocks + b, total, a0.add(a1).add(a2.add(a3)), zero[zo + b], sums[zo + b]);
+                total = endBlock(w, p * blocks + b, total, even.add(odd), zero[zo + b], sums[zo + b]);
             }
             store(total, bias, y, yo, w.out, p);
         }
@@ -326,7 +361,7 @@ final class QuantGemv {
                         e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
                         e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
                         // The top code of each int: shifted down (its AND would set the sign bit).
-                        q = s + 1 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
+                        q = s + 2 == 8 ? f(v.lanewise(VectorOperators.LSHR, 28)) : f(v.and(Q4_MASKS[s + 1]));
                         o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
                         o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
                         o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);
@@ -348,16 +383,16 @@ final class QuantGemv {
 
     static void q8Row(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
-        final int blocks = w.blocks, groups = w.bs >> 2;
+        final int blocks = w.blocks, bs = w.bs;
         final long panelBytes = w.paddedIn * 16L;
         for (int p = p0; p < p1; p++) {
-            long c = p * panelBytes;
-            int k = xo;
+            long c0 = p * panelBytes - xo * 16L;
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
                 FloatVector even = FloatVector.zero(F), odd = even;
-                for (int g = 0; g < groups; g++, c += 64, k += 4) {
-                    IntVector v = IntVector.fromMemorySegment(I, codes, c, LE);
+                int k0 = xo + b * bs, k1 = k0 + bs;
+                for (int k = k0; k < k1; k += 4) {
+                    IntVector v = IntVector.fromMemorySegment(I, codes, c0 + k * 16L, LE);
                     even = f(v.and(0xFF)).fma(FloatVector.broadcast(F, x[k + 0]), even);
                     odd = f(v.and(0xFF00)).fma(FloatVector.broadcast(F, x[k + 1]), odd);
                     even = f(v.and(0xFF0000)).fma(FloatVector.broadcast(F, x[k + 2]), even);
@@ -389,7 +424,7 @@ final class QuantGemv {
                         e2 = q.fma(FloatVector.broadcast(F, x[kk + 2 * st]), e2);
                         e3 = q.fma(FloatVector.broadcast(F, x[kk + 3 * st]), e3);
                         // The top code of each int: shifted down (its AND would set the sign bit).
-                        q = s + 1 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
+                        q = s + 2 == 4 ? f(v.lanewise(VectorOperators.LSHR, 24)) : f(v.and(Q8_MASKS[s + 1]));
                         o0 = q.fma(FloatVector.broadcast(F, x[kk + 1]), o0);
                         o1 = q.fma(FloatVector.broadcast(F, x[kk + 1 + st]), o1);
                         o2 = q.fma(FloatVector.broadcast(F, x[kk + 1 + 2 * st]), o2);

@@ -20,7 +20,7 @@ class VectorQuantPanelsTest {
 
     @Property(tries = 60)
     void quantizedMatchesReference(@ForAll @IntRange(min = 1, max = 200) int in, @ForAll @IntRange(min = 1, max = 70) int out,
-                                   @ForAll @IntRange(min = 1, max = 6) int rows, @ForAll boolean four, @ForAll boolean withBias,
+                                   @ForAll @IntRange(min = 1, max = 20) int rows, @ForAll boolean four, @ForAll boolean withBias,
                                    @ForAll @IntRange(min = 0, max = 1000) int seed) {
         Random r = new Random(seed);
         FloatBuffer w = direct(in * out);
@@ -31,7 +31,7 @@ class VectorQuantPanelsTest {
 
     @Property(tries = 60)
     void packedWithOffsetsMatchesReference(@ForAll @IntRange(min = 1, max = 200) int in, @ForAll @IntRange(min = 1, max = 40) int out,
-                                           @ForAll @IntRange(min = 1, max = 6) int rows, @ForAll boolean four, @ForAll boolean half,
+                                           @ForAll @IntRange(min = 1, max = 20) int rows, @ForAll boolean four, @ForAll boolean half,
                                            @ForAll boolean withOffsets, @ForAll @IntRange(min = 1, max = 4) int blockEighths,
                                            @ForAll @IntRange(min = 0, max = 1000) int seed) {
         Random r = new Random(seed);
@@ -77,7 +77,9 @@ class VectorQuantPanelsTest {
             if (q.offsets() != null) mag += in * 1.0;
             assertThat((double) actual[i]).as("y[%d, %d] of %s", row, n, q).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-5));
         }
-        // A row gives the same bits alone as in a batch (decode equals prefill).
+        // Below the GEMM's threshold a row gives the same bits alone as in a batch (the 4-row and 1-row
+        // kernels add in the same order); from it on, the dequantized fp32 GEMM rounds differently.
+        if (rows >= VectorDecoderMath.DEQUANTIZED_GEMM_ROWS) return;
         float[] single = new float[out];
         for (int row = 0; row < rows; row++) {
             v.multiply(java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in), 1, q, bias, single, 0);
