@@ -89,6 +89,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "the prefill (default ${DEFAULT-VALUE}).")
     int newTokens;
 
+    @Option(names = "--weights", paramLabel = "FORMAT", defaultValue = "fp32", converter = GenerateCommand.WeightsConverter.class,
+            description = "With --generate: Petrel's weights, fp32 (default), q8 or q4 (quantized at load).")
+    dev.petrel.llm.WeightFormat weights;
+
     @Option(names = "--onnx", paramLabel = "FILE", description = "With --generate --compare ort: the ONNX export with past key/values "
             + "(default: model.onnx, decoder_model_merged.onnx or decoder_with_past_model.onnx in the model folder or its onnx/).")
     Path onnx;
@@ -135,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (onnx != null && !Files.isRegularFile(onnx)) throw bad("no such ONNX file: " + onnx);
         PrintWriter out = spec.commandLine().getOut();
         try {
-            new GenerateBench(new GenerateBench.Settings(generateModel, onnx, promptTokens, newTokens, threads, w, n, ort, ortOptions), out).run();
+            new GenerateBench(new GenerateBench.Settings(generateModel, onnx, promptTokens, newTokens, threads, w, n, ort, ortOptions, weights), out).run();
         } finally {
             out.flush();
         }

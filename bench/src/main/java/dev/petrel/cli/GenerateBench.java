@@ -1,6 +1,7 @@
 package dev.petrel.cli;
 
 import dev.petrel.llm.Gpt2Config;
+import dev.petrel.llm.WeightFormat;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,12 @@ final class GenerateBench {
             "onnx/model.onnx", "onnx/decoder_model_merged.onnx", "onnx/decoder_with_past_model.onnx");
 
     record Settings(Path model, Path onnx, int promptTokens, int newTokens, int threads, int warmup, int iterations,
-                    boolean compare, Map<String, String> ortOptions) {}
+                    boolean compare, Map<String, String> ortOptions, WeightFormat weights) {
+        Settings(Path model, Path onnx, int promptTokens, int newTokens, int threads, int warmup, int iterations, boolean compare,
+                 Map<String, String> ortOptions) {
+            this(model, onnx, promptTokens, newTokens, threads, warmup, iterations, compare, ortOptions, WeightFormat.FP32);
+        }
+    }
 
     private final Settings s;
     private final PrintWriter out;
@@ -75,7 +81,7 @@ final class GenerateBench {
 
     void run() throws Exception {
         List<Measured> engines = new ArrayList<>();
-        PetrelGenerateEngine petrel = new PetrelGenerateEngine(s.model());
+        PetrelGenerateEngine petrel = new PetrelGenerateEngine(s.model(), s.weights());
         engines.add(new Measured(petrel));
         try {
             Path onnx = s.compare() ? onnxFile(s.model(), s.onnx()) : null;

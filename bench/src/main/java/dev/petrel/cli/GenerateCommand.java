@@ -9,6 +9,7 @@ import dev.petrel.llm.Generator;
 import dev.petrel.llm.Gpt2Model;
 import dev.petrel.llm.OnnxCausalLm;
 import dev.petrel.llm.TokenListener;
+import dev.petrel.llm.WeightFormat;
 import dev.petrel.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,6 +75,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--weights", paramLabel = "FORMAT", defaultValue = "fp32", converter = WeightsConverter.class,
+            description = "Weights of a Hugging Face folder: fp32 (default), q8 or q4, quantized at load (blocks of 32, fp16 scales).")
+    WeightFormat weights;
+
+    /** fp32 | q8 | q4, any case. */
+    static final class WeightsConverter implements CommandLine.ITypeConverter<WeightFormat> {
+        @Override
+        public WeightFormat convert(String value) {
+            try {
+                return WeightFormat.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected fp32, q8 or q4, got '" + value + "'");
+            }
+        }
+    }
+
     @Option(names = "--print-ids", description = "After the text, print the generated token ids on one line, comma-separated.")
     boolean printIds;
 
@@ -99,7 +117,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (prompt == null && promptIds == null) throw new BadInput("give a prompt: --prompt TEXT or --prompt-ids 1,2,3");
         if (prompt != null && prompt.isEmpty()) throw new BadInput("--prompt is empty");
         long t0 = System.nanoTime();
-        CausalLm lm = CausalLm.open(model, threads);
+        CausalLm lm = CausalLm.open(model, threads, weights);
         long t1 = System.nanoTime();
         ByteLevelBpeTokenizer tokenizer = lm.tokenizer;
         int[] ids;
@@ -193,9 +211,13 @@ final class GenerateCommand implements Callable<Integer> {
         }
 
         static CausalLm open(Path path, int threads) throws IOException {
+            return open(path, threads, WeightFormat.FP32);
+        }
+
+        static CausalLm open(Path path, int threads, WeightFormat weights) throws IOException {
             if (!Files.exists(path)) throw new BadInput("no such model: " + path);
             if (isHuggingFaceFolder(path)) {
-                Gpt2Model m = Gpt2Model.load(path, DecoderOptions.defaults().threads(threads));
+                Gpt2Model m = Gpt2Model.load(path, DecoderOptions.defaults().threads(threads).weights(weights));
                 return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m, m.config().vocabSize, m.config().positions);
             }
             if (Files.isRegularFile(path) && !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
@@ -204,6 +226,10 @@ final class GenerateCommand implements Callable<Integer> {
             if (Files.isDirectory(path) && !hasOnnx(path) && !hasOnnx(path.resolve("onnx"))) {
                 throw new BadInput(path + " is neither a Hugging Face GPT-2 folder (config.json + model.safetensors) nor an ONNX "
                         + "decoder export (decoder_model_merged.onnx, decoder_with_past_model.onnx, decoder_model.onnx or model.onnx)");
+            }
+            if (weights != WeightFormat.FP32) {
+                throw new BadInput("--weights " + weights.name().toLowerCase(Locale.ROOT) + " applies to Hugging Face folders; "
+                        + "quantize an ONNX model with `petrel quantize` instead");
             }
             OnnxCausalLm m = OnnxCausalLm.load(path, new Options().threads(threads));
             return new CausalLm(m::newGenerator, m.tokenizer(), path + ": " + m, m.vocabSize(), m.capacity());

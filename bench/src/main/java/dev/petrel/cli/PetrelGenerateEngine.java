@@ -5,6 +5,7 @@ import dev.petrel.llm.DecoderOptions;
 import dev.petrel.llm.Gpt2Config;
 import dev.petrel.llm.Gpt2Decoder;
 import dev.petrel.llm.Gpt2Model;
+import dev.petrel.llm.WeightFormat;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 
@@ -16,12 +17,18 @@ import java.nio.file.Path;
  */
 final class PetrelGenerateEngine implements GenerateEngine {
     private final Path folder;
+    private final WeightFormat weights;
     private Gpt2Model model;
     private Gpt2Decoder decoder;
     private String provider = "?";
 
     PetrelGenerateEngine(Path folder) {
+        this(folder, WeightFormat.FP32);
+    }
+
+    PetrelGenerateEngine(Path folder, WeightFormat weights) {
         this.folder = folder;
+        this.weights = weights;
     }
 
     @Override
@@ -32,7 +39,7 @@ final class PetrelGenerateEngine implements GenerateEngine {
     @Override
     public long load(int threads) throws Exception {
         long t0 = System.nanoTime();
-        DecoderOptions options = DecoderOptions.defaults().threads(threads);
+        DecoderOptions options = DecoderOptions.defaults().threads(threads).weights(weights);
         model = Gpt2Model.load(folder, options);
         decoder = model.newDecoder();
         long t1 = System.nanoTime();
@@ -54,7 +61,8 @@ final class PetrelGenerateEngine implements GenerateEngine {
     public String details() {
         return "Petrel GPT-2 decoder, DecoderMath provider '" + provider + "', " + model.options() + "; "
                 + model.weights().weightBytes() / (1 << 20) + " MiB of weights, " + model.weights().copiedBytes() / (1 << 20)
-                + " MiB copied at load; prefill computes the last position's logits";
+                + " MiB copied at load" + (model.weights().quantizedBytes() > 0 ? ", " + model.weights().quantizedBytes() / (1 << 20)
+                + " MiB quantized at load" : "") + "; prefill computes the last position's logits";
     }
 
     @Override

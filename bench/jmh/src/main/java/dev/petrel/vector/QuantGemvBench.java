@@ -1,6 +1,12 @@
 package dev.petrel.vector;
 
+import dev.petrel.llm.QuantizedMatrix;
+import dev.petrel.llm.WeightFormat;
 import dev.petrel.ops.quant.Bnb4Format;
+import dev.petrel.spi.Parallel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import dev.petrel.ops.quant.Q4Block;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -78,6 +84,8 @@ public class QuantGemvBench {
         float[] nf4Table = Bnb4Format.NF4.table();
         float[] xs;
         float[] ap;
+        QuantGemv.Product panels8 = new QuantGemv.Product(), panels4 = new QuantGemv.Product();
+        float[] yp;
         double flop;
 
         @Setup
@@ -103,6 +111,14 @@ public class QuantGemvBench {
             nf4 = copy(arena, MemorySegment.ofArray(b.data));
             nf4Absmax = copy(arena, MemorySegment.ofArray(b.absmax));
             ap = new float[k];
+            // The decoder's layout: W [K, N] (Conv1D), panels of 16 output columns.
+            FloatBuffer wt = ByteBuffer.allocateDirect(4 * n * k).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0; i < k; i++) for (int j = 0; j < n; j++) wt.put(i * n + j, w[j * k + i]);
+            yp = new float[n];
+            for (QuantGemv.Product t : new QuantGemv.Product[] {panels8, panels4}) {
+                t.w = new QuantGemv.Panels(QuantizedMatrix.quantize(t == panels8 ? WeightFormat.Q8 : WeightFormat.Q4, wt, k, n, false));
+                t.x = xs; t.rows = 1; t.y = yp;
+            }
             flop = 2.0 * k * n / 1e9;
         }
 
@@ -135,6 +151,24 @@ public class QuantGemvBench {
         o.gflop += p.flop;
         o.gb += (p.k * (double) p.n / 2 + p.nf4Absmax.byteSize()) / 1e9;
         return p.y;
+    }
+
+    /** The decoder's Q8 panels (int8 + fp16 scale per 32): 8.5 bits per weight. */
+    @Benchmark
+    public float[] panelQ8(Problem p, Ops o) {
+        p.panels8.run(Parallel.SEQUENTIAL);
+        o.gflop += p.flop;
+        o.gb += p.panels8.w.m.bytes() / 1e9;
+        return p.yp;
+    }
+
+    /** The decoder's Q4 panels (4-bit in int lanes + fp16 scale per 32): 4.5 bits per weight. */
+    @Benchmark
+    public float[] panelQ4(Problem p, Ops o) {
+        p.panels4.run(Parallel.SEQUENTIAL);
+        o.gflop += p.flop;
+        o.gb += p.panels4.w.m.bytes() / 1e9;
+        return p.yp;
     }
 
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)

@@ -42,6 +42,16 @@ public interface DecoderMath {
     void matmulTransposed(float[] x, int rows, int in, FloatBuffer e, int out, float[] y, int yOffset);
 
     /**
+     * {@code y[yOffset + r·w.out() + n] = bias[n] + Σ_k x[r·w.in() + k]·W[k, n]} for {@code r < rows} over a
+     * quantized W (bias may be null), in {@link QuantizedMatrix}'s order of operations per output, so that
+     * a row gives the same result whatever {@code rows} is (a token decoded with the cache equals the same
+     * token in a prefill, up to the multiply-add fusion an implementation uses throughout).
+     */
+    default void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
+        w.multiply(x, rows, bias, y, yOffset, 0, w.panels());
+    }
+
+    /**
      * Causal multi-head attention of {@code rows} queries at positions {@code firstPosition + r} over the
      * cached keys and values of positions {@code [0, firstPosition + r]}, which the caller has written.
      * {@code qkv} is {@code [rows, 3·d]} (query in columns {@code [0, d)}, as c_attn writes it); {@code out}

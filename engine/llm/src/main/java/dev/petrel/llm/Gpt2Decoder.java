@@ -144,17 +144,17 @@ public final class Gpt2Decoder implements AutoCloseable {
         for (int l = 0; l < c.layers; l++) {
             Gpt2Weights.Layer layer = w.layers[l];
             float[] in = norm(w.blockNorm, layer.ln1Gamma, layer.ln1Beta, rows);
-            project(in, rows, d, layer.attnW, layer.attnB, 3 * d, qkv);
+            project(in, rows, d, layer.attnW, layer.attnQ, layer.attnB, 3 * d, qkv);
             cache.store(l, p0, qkv, rows);
             math.attention(qkv, rows, p0, cache.keys(l), cache.values(l), c.heads, c.headSize(), attentionScale(l), scores, attended);
-            project(attended, rows, d, layer.attnProjW, layer.attnProjB, d, projected);
+            project(attended, rows, d, layer.attnProjW, layer.attnProjQ, layer.attnProjB, d, projected);
             record(1 + 2 * l, projected, rows, p0);
             math.add(x, projected, rows * d);
 
             in = norm(w.blockNorm, layer.ln2Gamma, layer.ln2Beta, rows);
-            project(in, rows, d, layer.fcW, layer.fcB, inner, hidden);
+            project(in, rows, d, layer.fcW, layer.fcQ, layer.fcB, inner, hidden);
             math.activate(c.activation, hidden, rows * inner);
-            project(hidden, rows, inner, layer.mlpProjW, layer.mlpProjB, d, projected);
+            project(hidden, rows, inner, layer.mlpProjW, layer.mlpProjQ, layer.mlpProjB, d, projected);
             record(2 + 2 * l, projected, rows, p0);
             math.add(x, projected, rows * d);
         }
@@ -164,12 +164,14 @@ public final class Gpt2Decoder implements AutoCloseable {
         Gpt2Weights.Norm f = w.finalNorm;
         if (allLogits != null) {
             math.normalize(x, rows, d, f.center, f.divide, w.eps, w.lnFGamma, w.lnFBeta, normed);
-            math.matmulTransposed(normed, rows, d, w.lmHead, c.vocabSize, allLogits, from * c.vocabSize);
+            if (w.lmHeadQ != null) math.multiply(normed, rows, w.lmHeadQ, null, allLogits, from * c.vocabSize);
+            else math.matmulTransposed(normed, rows, d, w.lmHead, c.vocabSize, allLogits, from * c.vocabSize);
             System.arraycopy(allLogits, (from + rows - 1) * c.vocabSize, logits, 0, c.vocabSize);
         } else {
             System.arraycopy(x, (rows - 1) * d, normed, 0, d);
             math.normalize(normed, 1, d, f.center, f.divide, w.eps, w.lnFGamma, w.lnFBeta, normed);
-            math.matmulTransposed(normed, 1, d, w.lmHead, c.vocabSize, logits, 0);
+            if (w.lmHeadQ != null) math.multiply(normed, 1, w.lmHeadQ, null, logits, 0);
+            else math.matmulTransposed(normed, 1, d, w.lmHead, c.vocabSize, logits, 0);
         }
     }
 
@@ -199,8 +201,11 @@ public final class Gpt2Decoder implements AutoCloseable {
         return normed;
     }
 
-    private void project(float[] in, int rows, int inSize, FloatBuffer weight, FloatBuffer bias, int outSize, float[] out) {
-        if (rows == 1) {
+    private void project(float[] in, int rows, int inSize, FloatBuffer weight, QuantizedMatrix q, FloatBuffer bias, int outSize,
+                         float[] out) {
+        if (q != null) {
+            math.multiply(in, rows, q, bias, out, 0);
+        } else if (rows == 1) {
             math.gemv(in, inSize, weight, bias, outSize, out);
         } else {
             math.matmul(in, rows, inSize, weight, bias, outSize, out);

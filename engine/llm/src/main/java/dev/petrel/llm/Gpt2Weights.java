@@ -51,18 +51,24 @@ public final class Gpt2Weights {
     static final class Layer {
         FloatBuffer ln1Gamma, ln1Beta, attnW, attnB, attnProjW, attnProjB;
         FloatBuffer ln2Gamma, ln2Beta, fcW, fcB, mlpProjW, mlpProjB;
+        /** The projections quantized at load (then their fp32 fields are null), or null for fp32. */
+        QuantizedMatrix attnQ, attnProjQ, fcQ, mlpProjQ;
     }
 
     final Gpt2Config config;
     final Layer[] layers;
     final FloatBuffer wte, wpe, lnFGamma, lnFBeta, lmHead;
+    /** The logits table quantized at load ({@code [vocab, d]} as a d × vocab product), or null for fp32. */
+    final QuantizedMatrix lmHeadQ;
+    final WeightFormat format;
     final Norm blockNorm, finalNorm;
     final float eps;
     final boolean centerEmbedding;
-    private final long weightBytes, copiedBytes;
+    private final long weightBytes, copiedBytes, quantizedBytes;
 
     private Gpt2Weights(Loader l, Layer[] layers, FloatBuffer wte, FloatBuffer wpe, FloatBuffer lnFGamma,
-                        FloatBuffer lnFBeta, FloatBuffer lmHead, Norm blockNorm, Norm finalNorm, boolean centerEmbedding) {
+                        FloatBuffer lnFBeta, FloatBuffer lmHead, QuantizedMatrix lmHeadQ, WeightFormat format, Norm blockNorm,
+                        Norm finalNorm, boolean centerEmbedding) {
         this.config = l.config;
         this.layers = layers;
         this.wte = wte;
@@ -70,6 +76,8 @@ public final class Gpt2Weights {
         this.lnFGamma = lnFGamma;
         this.lnFBeta = lnFBeta;
         this.lmHead = lmHead;
+        this.lmHeadQ = lmHeadQ;
+        this.format = format;
         this.blockNorm = blockNorm;
         this.finalNorm = finalNorm;
         this.eps = (float) l.config.layerNormEpsilon;
@@ -80,10 +88,16 @@ public final class Gpt2Weights {
                     layer.attnProjB, layer.ln2Gamma, layer.ln2Beta, layer.fcW, layer.fcB, layer.mlpProjW, layer.mlpProjB}) {
                 if (b != null) bytes += 4L * b.capacity();
             }
+            for (QuantizedMatrix q : new QuantizedMatrix[] {layer.attnQ, layer.attnProjQ, layer.fcQ, layer.mlpProjQ}) {
+                if (q != null) bytes += q.bytes();
+            }
         }
-        bytes += 4L * (wte.capacity() + wpe.capacity() + lnFGamma.capacity() + lnFBeta.capacity());
-        if (lmHead != wte) bytes += 4L * lmHead.capacity();
+        bytes += 4L * (wpe.capacity() + lnFGamma.capacity() + lnFBeta.capacity());
+        // The decoder reads the fp32 table only for the embedding rows of its tokens when the logits are quantized.
+        if (lmHeadQ != null) bytes += lmHeadQ.bytes();
+        else bytes += 4L * (wte.capacity() + (lmHead != wte ? lmHead.capacity() : 0));
         this.weightBytes = bytes;
+        this.quantizedBytes = l.quantized;
         this.copiedBytes = l.copied;
     }
 
@@ -91,9 +105,19 @@ public final class Gpt2Weights {
         return config;
     }
 
-    /** Bytes of fp32 weights the decoder reads (the tied embedding counted once). */
+    /** Bytes of weights a decode step reads (fp32 or quantized; the tied embedding counted once). */
     public long weightBytes() {
         return weightBytes;
+    }
+
+    /** How the projections and the logits table are kept. */
+    public WeightFormat format() {
+        return format;
+    }
+
+    /** Bytes of quantized matrices made at load (codes, scales); 0 for fp32. */
+    public long quantizedBytes() {
+        return quantizedBytes;
     }
 
     /** Bytes written at load: F16/BF16 conversions and LayerNorm folds; 0 for an F32 standard model. */
@@ -150,6 +174,14 @@ public final class Gpt2Weights {
                 FloatBuffer[] m = l.recenterOutputs(layer.mlpProjW, layer.mlpProjB, inner, d);
                 layer.attnProjW = a[0]; layer.attnProjB = a[1]; layer.mlpProjW = m[0]; layer.mlpProjB = m[1];
             }
+            if (options.weights() != WeightFormat.FP32) {
+                WeightFormat f = options.weights();
+                layer.attnQ = l.quantize(f, layer.attnW, d, 3 * d, false);
+                layer.attnProjQ = l.quantize(f, layer.attnProjW, d, d, false);
+                layer.fcQ = l.quantize(f, layer.fcW, d, inner, false);
+                layer.mlpProjQ = l.quantize(f, layer.mlpProjW, inner, d, false);
+                layer.attnW = null; layer.attnProjW = null; layer.fcW = null; layer.mlpProjW = null;
+            }
             layers[n] = layer;
         }
         FloatBuffer wte = l.tensor("wte.weight", config.vocabSize, d);
@@ -157,6 +189,8 @@ public final class Gpt2Weights {
         FloatBuffer lnFGamma = l.tensor("ln_f.weight", d), lnFBeta = l.tensor("ln_f.bias", d);
         FloatBuffer lmHead = wte;
         if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
+        QuantizedMatrix lmHeadQ = options.weights() == WeightFormat.FP32 ? null
+                : l.quantize(options.weights(), lmHead, d, config.vocabSize, true);
         if (lnFree) lnFGamma = l.scaled(lnFGamma, 1 / Math.sqrt(config.layerNormEpsilon));
 
         Norm blockNorm, finalNorm;
@@ -167,7 +201,7 @@ public final class Gpt2Weights {
             blockNorm = rms ? Norm.RMS_NORM : Norm.LAYER_NORM;
             finalNorm = blockNorm;
         }
-        return new Gpt2Weights(l, layers, wte, wpe, lnFGamma, lnFBeta, lmHead, blockNorm, finalNorm, rms);
+        return new Gpt2Weights(l, layers, wte, wpe, lnFGamma, lnFBeta, lmHead, lmHeadQ, options.weights(), blockNorm, finalNorm, rms);
     }
 
     /** Finds tensors under an optional "transformer." prefix, checks their shapes, converts them to fp32. */
@@ -175,7 +209,7 @@ public final class Gpt2Weights {
         final SafetensorsCheckpoint checkpoint;
         final Gpt2Config config;
         final String prefix;
-        long copied;
+        long copied, quantized;
 
         Loader(SafetensorsCheckpoint checkpoint, Gpt2Config config) {
             this.checkpoint = checkpoint;
@@ -233,6 +267,12 @@ public final class Gpt2Weights {
                         + " is not supported (expected F32, F16, BF16 or F64)");
             }
             return out;
+        }
+
+        QuantizedMatrix quantize(WeightFormat format, FloatBuffer w, int in, int out, boolean outMajor) {
+            QuantizedMatrix q = QuantizedMatrix.quantize(format, w, in, out, outMajor);
+            quantized += q.bytes();
+            return q;
         }
 
         FloatBuffer allocate(int n) {

@@ -29,6 +29,7 @@ final class PortableDecoderMath implements DecoderMath {
     private final Gemv gemv = new Gemv();
     private final MatmulTransposed matmulTransposed = new MatmulTransposed();
     private final Attention attention = new Attention();
+    private final Quantized quantized = new Quantized();
 
     PortableDecoderMath(Parallel parallel) {
         this.parallel = parallel;
@@ -56,6 +57,27 @@ final class PortableDecoderMath implements DecoderMath {
         t.x = x; t.rows = rows; t.in = in; t.e = e; t.out = out; t.y = y; t.yOffset = yOffset;
         parallel.forRange(blocks(out, ROW_BLOCK), t);
         t.x = null; t.e = null; t.y = null;
+    }
+
+    @Override
+    public void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
+        Quantized t = quantized;
+        t.x = x; t.rows = rows; t.w = w; t.bias = bias; t.y = y; t.yOffset = yOffset;
+        parallel.forRange(w.panels(), t);
+        t.x = null; t.w = null; t.bias = null; t.y = null;
+    }
+
+    /** Panels of 16 output columns per work item, each by the reference product. */
+    static final class Quantized implements Parallel.RangeBody {
+        float[] x, y;
+        QuantizedMatrix w;
+        FloatBuffer bias;
+        int rows, yOffset;
+
+        @Override
+        public void run(int from, int to) {
+            w.multiply(x, rows, bias, y, yOffset, from, to);
+        }
     }
 
     @Override

@@ -81,5 +81,6 @@ public final class VectorBackend implements Backend {
         });
         ElementwiseKernels.register(registry);
         AttentionKernels.register(registry);
+        VisionKernels.register(registry);
     }
 }

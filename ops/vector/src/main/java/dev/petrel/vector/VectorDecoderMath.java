@@ -2,6 +2,7 @@ package dev.petrel.vector;
 
 import dev.petrel.llm.Activation;
 import dev.petrel.llm.DecoderMath;
+import dev.petrel.llm.QuantizedMatrix;
 import dev.petrel.spi.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,6 +29,12 @@ import jdk.incubator.vector.VectorSpecies;
  * other orders). {@link #matmulTransposed} (the logits over the tied embedding) and the attention scores
  * are dot products of four table rows at a time, their lanes summed in a fixed order (reduceLanes may
  * sum in another order compiled than interpreted).
+ *
+ * <p><b>Quantized weights.</b> {@link #multiply} runs {@link QuantGemv}'s panel kernels (codes decoded
+ * in int lanes, 16 output columns per vector, panels split between threads in contiguous runs) for
+ * fewer than {@link #DEQUANTIZED_GEMM_ROWS} rows, and from there on (a prefill) dequantizes W into
+ * reused fp32 GEMM panels and runs {@link FloatGemm}: a decoded token then matches its prefill
+ * recomputation to fp32 rounding, not bit for bit.
  *
  * <p><b>Memory kinds.</b> Every loop reads weights, the KV cache and norm parameters as native
  * segments and activations as {@code float[]}: C2 compiles a loop that has seen heap and native
@@ -58,6 +65,24 @@ final class VectorDecoderMath implements DecoderMath {
     private final FloatGemm gemm = new FloatGemm();
     private final IdentityHashMap<FloatBuffer, MemorySegment> views = new IdentityHashMap<>();
     private final IdentityHashMap<FloatBuffer, PackedMatrix> packed = new IdentityHashMap<>();
+    private final IdentityHashMap<QuantizedMatrix, QuantGemv.Panels> panels = new IdentityHashMap<>();
+    private final QuantGemv.Product product = new QuantGemv.Product();
+    /** Rows from which a quantized product dequantizes W and runs the fp32 GEMM. */
+    static final int DEQUANTIZED_GEMM_ROWS = 8;
+    /** Largest W (elements) dequantized for a prefill: the projections, not a 50257-row logits table. */
+    static final long MAX_DEQUANTIZED = 1L << 24;
+    private final PackedMatrix dequantized = new PackedMatrix();
+    private final Dequantize dequantizeTask = new Dequantize();
+
+    /** Panels of 16 columns per work item. */
+    private final class Dequantize implements Parallel.RangeBody {
+        QuantGemv.Panels w;
+
+        @Override
+        public void run(int from, int to) {
+            QuantGemv.dequantize(w, dequantized, from, to);
+        }
+    }
     /** Native copies of buffers that cannot be viewed in place, by operand slot. */
     private final MemorySegment[] copies = new MemorySegment[3];
     private final Arena arena = Arena.ofAuto();
@@ -91,6 +116,11 @@ final class VectorDecoderMath implements DecoderMath {
             pw = PackedWeights.of(w, ws, in, out);
             packed.put(w, pw);
         }
+        multiplyPacked(x, rows, in, pw, bs, out, y, 0);
+    }
+
+    /** {@code y[yOffset + r·out + j] = bias[j] + (x·B)[r, j]} by {@link FloatGemm} (bias may be null). */
+    private void multiplyPacked(float[] x, int rows, int in, PackedMatrix pw, MemorySegment bs, int out, float[] y, int yOffset) {
         int padded = (rows + FloatGemm.MR - 1) / FloatGemm.MR * FloatGemm.MR;
         int size = padded * in;
         if (aPad.length < Math.max(1, size)) {
@@ -107,7 +137,11 @@ final class VectorDecoderMath implements DecoderMath {
         int full = out - out % L;
         for (int r = 0; r < rows; r++) {
             long row = (long) r * out * 4L;
-            int yo = r * out;
+            int yo = yOffset + r * out;
+            if (bs == null) {
+                MemorySegment.copy(cs, FLOAT_LE, row, y, yo, out);
+                continue;
+            }
             for (int j = 0; j < full; j += L) {
                 FloatVector.fromMemorySegment(S, cs, row + j * 4L, LE)
                         .add(FloatVector.fromMemorySegment(S, bs, j * 4L, LE)).intoArray(y, yo + j);
@@ -231,6 +265,43 @@ final class VectorDecoderMath implements DecoderMath {
         for (int j = full; j < j1; j++) y[j] = y[j] + bias.get(FLOAT_LE, j * 4L);
     }
 
+    /** {@link QuantGemv}'s panel kernels: the codes decode in int lanes, 16 output columns per vector. */
+    @Override
+    public void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
+        if (!QuantGemv.panelsFit()) {
+            DecoderMath.super.multiply(x, rows, w, bias, y, yOffset);
+            return;
+        }
+        if (rows <= 0) return;
+        QuantGemv.Panels pw = panels.get(w);
+        if (pw == null) {
+            pw = new QuantGemv.Panels(w);
+            panels.put(w, pw);
+        }
+        if (rows >= DEQUANTIZED_GEMM_ROWS && (long) w.in() * w.out() <= MAX_DEQUANTIZED) {
+            // A prefill: the fp32 GEMM on W dequantized into reused panels (once per call, about as
+            // costly as one 16-row pass of the panel kernels) runs several times faster than they do.
+            long size = (long) ((w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW) * FloatGemm.NRW * w.in();
+            if (dequantized.data.length < size) dequantized.data = new float[(int) size];
+            dequantized.k = w.in();
+            dequantized.n = w.out();
+            dequantized.panels = (w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW;
+            // The padding columns of the last panel must be zeros (the micro-kernel reads them).
+            int padFrom = w.out() / FloatGemm.NRW;
+            if (w.out() % FloatGemm.NRW != 0) Arrays.fill(dequantized.data, padFrom * FloatGemm.NRW * w.in(), (int) size, 0f);
+            dequantizeTask.w = pw;
+            if (parallel.threads() <= 1) dequantizeTask.run(0, pw.panels);
+            else parallel.forRange(pw.panels, dequantizeTask);
+            dequantizeTask.w = null;
+            multiplyPacked(x, rows, w.in(), dequantized, bias == null ? null : view(bias, 1), w.out(), y, yOffset);
+            return;
+        }
+        QuantGemv.Product t = product;
+        t.w = pw; t.x = x; t.rows = rows; t.bias = bias == null ? null : view(bias, 1); t.y = y; t.yOffset = yOffset;
+        t.run(parallel);
+        t.w = null; t.x = null; t.bias = null; t.y = null;
+    }
+
     @Override
     public void matmulTransposed(float[] x, int rows, int in, FloatBuffer e, int out, float[] y, int yOffset) {
         if (rows <= 0 || out <= 0) return;
@@ -287,6 +358,10 @@ final class VectorDecoderMath implements DecoderMath {
             a2 = xv.fma(FloatVector.fromMemorySegment(S, e, e2 + ib, LE), a2);
             a3 = xv.fma(FloatVector.fromMemorySegment(S, e, e3 + ib, LE), a3);
         }
+        if (L == 16 && full == n) {
+            sum4(a0, a1, a2, a3).intoArray(y, yo, FIRST4);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -325,6 +400,11 @@ final class VectorDecoderMath implements DecoderMath {
             a6 = xv.fma(FloatVector.fromMemorySegment(S, e, e6 + ib, LE), a6);
             a7 = xv.fma(FloatVector.fromMemorySegment(S, e, e7 + ib, LE), a7);
         }
+        if (L == 16 && full == n) {
+            sum4(a0, a1, a2, a3).intoArray(y, yo, FIRST4);
+            sum4(a4, a5, a6, a7).intoArray(y, yo + 4, FIRST4);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -352,6 +432,38 @@ final class VectorDecoderMath implements DecoderMath {
         float s0 = sumLanes(lanes, 0);
         for (int i = full; i < n; i++) s0 = Math.fma(x[xo + i], e.get(FLOAT_LE, eo + i * 4L), s0);
         return s0;
+    }
+
+    private static final jdk.incubator.vector.VectorMask<Float> FIRST4 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFL);
+    private static final jdk.incubator.vector.VectorMask<Float> HIGH8 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFF00L);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE8 = shuffle(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    private static final jdk.incubator.vector.VectorShuffle<Float> QUARTERS_02 = shuffle(0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final jdk.incubator.vector.VectorShuffle<Float> QUARTERS_13 = shuffle(4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final jdk.incubator.vector.VectorShuffle<Float> PAIRS_0 = shuffle(0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+    private static final jdk.incubator.vector.VectorShuffle<Float> PAIRS_1 = shuffle(2, 3, 6, 7, 10, 11, 14, 15, 2, 3, 6, 7, 10, 11, 14, 15);
+    private static final jdk.incubator.vector.VectorShuffle<Float> EVEN = shuffle(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ODD = shuffle(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> shuffle(int... lanes) {
+        return L == 16 ? jdk.incubator.vector.VectorShuffle.fromValues(S, lanes) : null;
+    }
+
+    /**
+     * The lane sums of four 16-lane vectors in lanes 0..3, each by {@link #sumLanes}'s pairwise tree
+     * (the same additions in the same order, so the same bits), the four trees run side by side in
+     * vector lanes: halves of two vectors share one vector at the first level, quarters of four at the
+     * second.
+     */
+    static FloatVector sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        // Level 8: lanes 0-7 of s01 are a0[q] + a0[q + 8], lanes 8-15 a1[q] + a1[q + 8].
+        FloatVector s01 = a0.blend(a1.rearrange(ROTATE8), HIGH8).add(a0.rearrange(ROTATE8).blend(a1, HIGH8));
+        FloatVector s23 = a2.blend(a3.rearrange(ROTATE8), HIGH8).add(a2.rearrange(ROTATE8).blend(a3, HIGH8));
+        // Level 4: quarter i of t holds the 4 sums of vector i.
+        FloatVector t = s01.rearrange(QUARTERS_02).blend(s23.rearrange(QUARTERS_02), HIGH8)
+                .add(s01.rearrange(QUARTERS_13).blend(s23.rearrange(QUARTERS_13), HIGH8));
+        // Levels 2 and 1.
+        FloatVector u = t.rearrange(PAIRS_0).add(t.rearrange(PAIRS_1));
+        return u.rearrange(EVEN).add(u.rearrange(ODD));
     }
 
     /** The sum of {@code t[o..o+L)} as a fixed pairwise tree (overwrites them). */

@@ -3,18 +3,28 @@ package dev.petrel.vector;
 import dev.petrel.DType;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Node;
+import dev.petrel.llm.QuantizedMatrix;
 import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelSetup;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
- * {@code com.microsoft::MatMulNBits} with 4-bit weights on {@link QuantGemv}: the weights, scales and
- * packed zero points are read where they lie (a memory-mapped model keeps them 4-bit), decoded a chunk
- * at a time in registers; N is split over the session's threads. Computes in fp32 whatever
- * {@code accuracy_level} says. The portable kernel takes every other case (FLOAT16/BFLOAT16 A, 8 bits,
- * float zero points, block sizes that are not whole chunks of 2 × the float lanes) and reports bad inputs.
+ * {@code com.microsoft::MatMulNBits} on {@link QuantGemv}. When B, scales and zero points are constants
+ * of the model (the usual export), they are repacked once per model (shared by its sessions) into the
+ * decoder's {@link QuantizedMatrix} panels: 4- or 8-bit codes centred on 0, fp32 scales, and per-block
+ * offsets {@code (2^(bits−1) − zp)·scale} when zero points are given; the codes then decode in int lanes,
+ * 16 output columns per vector, four rows of A per decoded vector (memory: about the size of B plus 4
+ * bytes per block, besides the mapped file). Otherwise 4-bit weights are read where they lie
+ * (byte-lane decode, A permuted per call). Computes in fp32 whatever {@code accuracy_level} says. The
+ * portable kernel takes every other case (FLOAT16/BFLOAT16 A, block sizes neither path fits) and
+ * reports bad inputs.
  */
 final class VectorMatMulNBitsKernel implements Kernel {
     private final Node node;
@@ -28,6 +38,14 @@ final class VectorMatMulNBitsKernel implements Kernel {
     private final Kernel portable;
     private float[] ap = new float[0];
     private float[] bias = new float[0];
+    /** B, scales and zero points repacked into panels, or null when they are not constants. */
+    private final QuantGemv.Panels panels;
+    /** A constant bias copied off-heap (the panel kernels load it as a native segment), or null. */
+    private final MemorySegment constantBias;
+    private final QuantGemv.Product product = new QuantGemv.Product();
+    private float[] x = new float[0], y = new float[0];
+    private MemorySegment biasScratch = MemorySegment.NULL;
+    private final Arena arena = Arena.ofAuto();
 
     VectorMatMulNBitsKernel(Node node, KernelSetup setup) {
         this.node = node;
@@ -40,6 +58,79 @@ final class VectorMatMulNBitsKernel implements Kernel {
         this.blockSize = (int) node.attributes().requireInt("block_size");
         this.blocks = (k + blockSize - 1) / blockSize;
         this.paddedK = blocks * blockSize;
+        this.panels = pack(setup);
+        Tensor cb = setup.constantInput(5);
+        this.constantBias = panels != null && cb != null && cb.dtype() == DType.FLOAT && cb.size() == n ? offHeap(cb) : null;
+    }
+
+    private MemorySegment offHeap(Tensor t) {
+        MemorySegment s = arena.allocate(4L * t.size(), 64);
+        s.copyFrom(Segments.of(t).asSlice(0, 4L * t.size()));
+        return s;
+    }
+
+    /** The constant weights as panels, or null (not constants, shapes the portable kernel will reject, no 16-lane floats). */
+    private QuantGemv.Panels pack(KernelSetup setup) {
+        if (!QuantGemv.panelsFit() || (bits != 4 && bits != 8) || blockSize % 8 != 0 || setup.constantInput(4) != null) return null;
+        Tensor b = setup.constantInput(1), s = setup.constantInput(2);
+        boolean hasZp = node.inputs().size() > 3 && !node.inputs().get(3).isEmpty();
+        Tensor zp = hasZp ? setup.constantInput(3) : null;
+        int blob = blockSize * bits / 8, zpRow = (blocks * bits + 7) / 8;
+        if (b == null || s == null || (hasZp && zp == null)) return null;
+        if (b.dtype() != DType.UINT8 || b.size() != n * blocks * blob || s.dtype() != DType.FLOAT || s.size() != n * blocks) return null;
+        boolean packedZp = zp != null && zp.dtype() == DType.UINT8;
+        if (zp != null && (packedZp ? zp.size() != n * zpRow : zp.dtype() != DType.FLOAT || zp.size() != n * blocks)) return null;
+        QuantizedMatrix m = setup.shared(List.of(b, s, zp == null ? "no-zero-points" : zp, "nbits-panels-" + bits + "-" + blockSize), () -> {
+            ByteBuffer data = b.bytes();
+            FloatBuffer scales = s.floats();
+            int mid = 1 << (bits - 1);
+            QuantizedMatrix.Codes codes = bits == 4
+                    ? (j, kk) -> ((data.get((j * blocks + kk / blockSize) * blob + (kk % blockSize) / 2) >> (4 * (kk & 1))) & 0xF) - mid
+                    : (j, kk) -> (data.get((j * blocks + kk / blockSize) * blob + kk % blockSize) & 0xFF) - mid;
+            QuantizedMatrix.PerBlock offsets = null;
+            if (zp != null) {
+                ByteBuffer zb = packedZp ? zp.bytes() : null;
+                FloatBuffer zf = packedZp ? null : zp.floats();
+                offsets = (j, kb) -> {
+                    float z;
+                    if (!packedZp) z = zf.get(j * blocks + kb);
+                    else if (bits == 8) z = zb.get(j * zpRow + kb) & 0xFF;
+                    else z = (zb.get(j * zpRow + kb / 2) >> (4 * (kb & 1))) & 0xF;
+                    return (mid - z) * scales.get(j * blocks + kb);
+                };
+            }
+            return QuantizedMatrix.pack(bits, k, n, blockSize, false, codes, (j, kb) -> scales.get(j * blocks + kb), offsets);
+        });
+        return new QuantGemv.Panels(m);
+    }
+
+    /** The panel product, when A and bias fit it; false leaves the call to the other paths. */
+    private boolean runPanels(KernelContext ctx, Tensor a, Tensor bb) {
+        if (panels == null || a.dtype() != DType.FLOAT || a.rank() < 1 || a.dim(a.rank() - 1) != k) return false;
+        if (bb != null && (bb.dtype() != DType.FLOAT || bb.size() != n)) return false;
+        int m = a.size() / k;
+        int[] outDims = a.dims().clone();
+        outDims[outDims.length - 1] = n;
+        Tensor out = ctx.output(0, DType.FLOAT, outDims);
+        if (m == 0) return true;
+        if (x.length < m * k) x = new float[m * k];
+        if (y.length < m * n) y = new float[m * n];
+        MemorySegment.copy(Segments.of(a), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, x, 0, m * k);
+        MemorySegment bias = null;
+        if (bb != null) {
+            bias = constantBias;
+            if (bias == null) {
+                if (biasScratch.byteSize() < 4L * n) biasScratch = arena.allocate(4L * n, 64);
+                biasScratch.copyFrom(Segments.of(bb).asSlice(0, 4L * n));
+                bias = biasScratch;
+            }
+        }
+        QuantGemv.Product t = product;
+        t.w = panels; t.x = x; t.rows = m; t.bias = bias; t.y = y; t.yOffset = 0;
+        t.run(ctx.parallel());
+        t.bias = null;
+        MemorySegment.copy(y, 0, Segments.of(out), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, m * n);
+        return true;
     }
 
     @Override
@@ -49,6 +140,7 @@ final class VectorMatMulNBitsKernel implements Kernel {
         Tensor s = ctx.requireInput(2);
         Tensor zp = ctx.input(3);
         Tensor bb = ctx.input(5);
+        if (ctx.input(4) == null && runPanels(ctx, a, bb)) return;
         int zpRow = (blocks + 1) / 2;
         if (bits != 4 || !QuantGemv.fits(blockSize) || a.dtype() != DType.FLOAT || a.rank() < 1 || a.dim(a.rank() - 1) != k
                 || b.dtype() != DType.UINT8 || b.size() != n * blocks * (blockSize / 2)
