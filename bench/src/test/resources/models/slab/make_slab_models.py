@@ -326,7 +326,28 @@ def op_sequence(path):
     return [n.op_type for n in m.graph.node]
 
 
+def export_large(out_dir, depth=12, opset=17):
+    """Benchmark-size SLAB-DeiT-Tiny (224x224, patch 16: 196 tokens, dim 192, 3 heads, mlp ratio 4) and its
+    softmax + LayerNorm twin, random weights, written to out_dir only (too large for the repository)."""
+    os.makedirs(out_dir, exist_ok=True)
+    for name, linear, seed in (("slab-deit-224", True, 11), ("deit-ln-224", False, 13)):
+        torch.manual_seed(seed)
+        model = randomize(DeiT(linear=linear, img=224, patch=16, dim=192, depth=depth, heads=3, mlp_ratio=4,
+                               classes=1000), seed)
+        path = os.path.join(out_dir, f"{name}-opset{opset}.onnx")
+        torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, opset_version=opset,
+                          input_names=["pixel_values"], output_names=["logits"],
+                          dynamic_axes={"pixel_values": {0: "batch"}, "logits": {0: "batch"}},
+                          do_constant_folding=True)
+        print(path, os.path.getsize(path), "bytes", len(op_sequence(path)), "nodes")
+
+
 def main():
+    import sys
+    if len(sys.argv) > 2 and sys.argv[1] == "--large":
+        # python3 make_slab_models.py --large OUT_DIR: the 224x224 benchmark models, nothing else.
+        export_large(sys.argv[2])
+        return
     torch.manual_seed(0)
     models = {
         "slab-deit": (randomize(DeiT(linear=True), 1), 56),

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "petrel", mixinStandardHelpOptions = true, version = "petrel 0.1.0",
         description = "Pure-Java inference engine for efficient transformers.",
         subcommands = {EmbedCommand.class, InspectCommand.class, RunCommand.class, ConformanceCommand.class, BenchCommand.class,
-                GenerateCommand.class, AttributeCommand.class})
+                GenerateCommand.class, AttributeCommand.class, QuantizeCommand.class})
 public final class PetrelCli {
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new PetrelCli());

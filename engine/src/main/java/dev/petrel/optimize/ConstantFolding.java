@@ -61,6 +61,10 @@ final class ConstantFolding implements Pass {
             if (!constant) continue;
             long cap = Math.max(SMALL_BYTES, GROWTH * inBytes);
             if (n.domain().isEmpty() && EXPANDING.contains(n.opType()) && !boundedExpansion(n, ins, cap)) continue;
+            // A DequantizeLinear has input 0's element count in its scale's type: know it is too large
+            // before spending the load dequantizing an int8 weight (8 s for GPT-2-small's 124M weights).
+            if (n.domain().isEmpty() && n.opType().equals("DequantizeLinear") && ins.size() > 1 && ins.get(1) != null
+                    && (long) ins.get(0).size() * ins.get(1).dtype().byteSize() > cap) continue;
             List<Tensor> outs = evaluate(g, n, ins);
             if (outs == null) continue;
             long outBytes = 0;

@@ -76,7 +76,7 @@ final class LinearAttentionFusion implements Pass {
         if (e3.inputs().size() != 3) return false;
         String qh = e3.input(0);
         Node e2 = take(g, m, e3.input(1), "Einsum");
-        Node rec = take(g, m, e3.input(2), "Reciprocal");
+        Node rec = reciprocal(g, m, e3.input(2));
         if (e2 == null || !einsum(e2, "bjc,bjd->bcd") || rec == null || e2.inputs().size() != 2) return false;
         String kh = e2.input(0), vh = e2.input(1);
         Node addEps = take(g, m, rec.input(0), "Add");
@@ -227,6 +227,26 @@ final class LinearAttentionFusion implements Pass {
         if (!is(p, op) || (p.outputs().size() != 1 && !op.equals("Split"))) return null;
         m.nodes.add(p);
         return p;
+    }
+
+    /**
+     * The Reciprocal giving z, directly or through the {@code Mul(·, 1.0)} that PyTorch 1.13 puts after it
+     * from a model's third SLA block on (its scalar-type cache); both are added to the match.
+     */
+    private static Node reciprocal(GraphEdit g, Match m, String value) {
+        Node p = value == null || value.isEmpty() ? null : g.producer(value);
+        if (is(p, "Mul") && p.outputs().size() == 1) {
+            for (int side = 0; side < 2; side++) {
+                Float one = Patterns.scalar(g, p.input(1 - side));
+                if (one != null && one == 1f) {
+                    Node rec = take(g, m, p.input(side), "Reciprocal");
+                    if (rec != null) m.nodes.add(p);
+                    return rec;
+                }
+            }
+            return null;
+        }
+        return take(g, m, value, "Reciprocal");
     }
 
     /** The only consumer of {@code value} when it is {@code op}. */

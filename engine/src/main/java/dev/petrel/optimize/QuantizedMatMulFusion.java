@@ -7,6 +7,7 @@ import static dev.petrel.optimize.Patterns.single;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.graph.Attribute;
 import dev.petrel.graph.Node;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,13 @@ import java.util.List;
  *   f  = Cast(q, to=FLOAT)
  *   r  = Mul(f, Mul(s, Ws))                  Ws a FLOAT constant scalar or [N]
  *   r' = Add(r, bias)                        optional, bias a FLOAT constant [N]
+ *   g  = dev.petrel::Gelu(r')                optional (run after GeluFusion): attributes activation="gelu", approximate
+ *   r''= Add(g, skip)                        optional: a residual connection, skip any value
  * </pre>
  *
- * into {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])}. The fused kernel quantizes x
+ * into {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias[, residual]])} (an absent bias is
+ * the empty name when a residual follows); GELU and the residual are applied in the product's
+ * epilogue, saving their passes over memory, as {@code MatMulBiasFusion} does for fp32. The fused kernel quantizes x
  * exactly as DynamicQuantizeLinear does, computes the same int32 sums and applies
  * {@code (float) q * (s * Ws[j]) (+ bias[j])} in that float order, so the result is bit for bit the
  * unfused graph's. One DynamicQuantizeLinear that feeds several products (Q, K and V) is quantized
@@ -90,11 +95,32 @@ final class QuantizedMatMulFusion implements Pass {
                 end = add;
             }
         }
-        Node fused = g.petrelNode(end.name(), OP, ins, List.of(out(end)), List.of());
+        List<Attribute> attrs = new ArrayList<>();
+        Node act = single(g, out(end));
+        if (act != null && act.domain().equals(GraphEdit.PETREL_DOMAIN) && act.opType().equals(GeluFusion.OP)
+                && act.outputs().size() == 1 && act.inputs().size() == 1) {
+            attrs.add(Attribute.ofString("activation", "gelu"));
+            attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
+        } else {
+            act = null;
+        }
+        Node biased = end;
+        if (act != null) end = act;
+        Node product = end;
+        Node residual = single(g, out(end));
+        String skip = is(residual, "Add") && residual.outputs().size() == 1 ? other(residual, out(end)) : null;
+        if (skip != null && !skip.equals(out(end))) {
+            if (ins.size() == 4) ins.add("");
+            ins.add(skip);
+            end = residual;
+        }
+        Node fused = g.petrelNode(end.name(), OP, ins, List.of(out(end)), attrs);
         g.replace(end, fused);
         g.remove(mm);
         g.remove(cast);
-        if (end != mul) g.remove(mul);
+        if (biased != mul) g.remove(mul);
+        if (product != biased) g.remove(biased);
+        if (end != product) g.remove(product);
         // The scale product and the quantizer go with dead-node elimination once nothing reads them.
         return true;
     }

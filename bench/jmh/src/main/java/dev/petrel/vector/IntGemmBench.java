@@ -35,12 +35,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code int8}: weights kept as bytes (1x memory), each panel widened to 16 bits per call;
  *   <li>{@code int8Wide}: panels pre-widened at load (2x memory, {@code -Dpetrel.int8.wide=true});
+ *   <li>{@code int8Float}: the default path ({@link Int8FloatGemm}: exact integer sums on the fp32 FMA
+ *   micro-kernel, weight panels widened per K block; 1x memory);
  *   <li>{@code int8Quantize}: the quantization of A alone (counted with the product's GOP, for scale);
  *   <li>{@code fp32}: the fp32 micro-kernel on the same shape.
  * </ul>
  *
  * <p>Measured on the shared 2-core Zen 4 machine while other builds ran (GOP/s, JMH -f 1 -wi 3 -i 5):
- * see {@link Int8Gemm}'s Javadoc for the table.
+ * see {@link Int8Gemm}'s and {@link Int8FloatGemm}'s Javadoc for the tables. Under heavy load the
+ * JMH iterations drifted too much to rank the int8 paths; calling them in turn per product (fastest
+ * of 300 calls each) gave Int8FloatGemm's table.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -76,6 +80,8 @@ public class IntGemmBench {
         float[] wScale;
         float[] bias;
         final Int8Gemm gemm = new Int8Gemm();
+        final Int8FloatGemm f8gemm = new Int8FloatGemm();
+        Int8ColumnPanels columns;
         final FloatGemm fgemm = new FloatGemm();
         PackedMatrix fb;
         double gopPerCall;
@@ -101,6 +107,7 @@ public class IntGemmBench {
             Tensor zt = Tensor.of(DType.INT8, zp, n);
             panels = Int8Panels.of(wt, zt, false);
             widePanels = Int8Panels.of(wt, zt, true);
+            columns = Int8ColumnPanels.of(wt, zt);
             wScale = new float[n];
             bias = new float[n];
             for (int j = 0; j < n; j++) {
@@ -124,6 +131,14 @@ public class IntGemmBench {
     public MemorySegment int8Wide(Problem p, Ops o) {
         p.gemm.quantize(p.x, 0, p.m, p.k);
         p.gemm.multiply(Parallel.SEQUENTIAL, p.widePanels, p.wScale, p.bias, p.y);
+        o.gop += p.gopPerCall;
+        return p.y;
+    }
+
+    @Benchmark
+    public MemorySegment int8Float(Problem p, Ops o) {
+        p.f8gemm.quantize(p.x, 0, p.m, p.k);
+        p.f8gemm.multiply(Parallel.SEQUENTIAL, p.columns, p.wScale, p.bias, -1, null, p.y);
         o.gop += p.gopPerCall;
         return p.y;
     }

@@ -44,5 +44,9 @@ public final class NnKernels {
         r.add("", "GlobalLpPool", 1, LATEST, f, n -> new GlobalPoolKernel(n, GlobalPoolKernel.Mode.LP));
         r.add("", "MaxUnpool", 9, LATEST, f, MaxUnpoolKernel::new);
         r.add("", "MaxRoiPool", 1, LATEST, f, MaxRoiPoolKernel::new);
+
+        // PolyCom activations in Petrel's own domain (papers.md section 7).
+        r.add("dev.petrel", "PolyReLU", 1, 1, f, PolyReluKernel::new);
+        r.add("dev.petrel", "PolyNorm", 1, 1, f, PolyNormKernel::new);
     }
 }

@@ -2,16 +2,23 @@ package dev.petrel.ops.quant;
 
 import dev.petrel.DType;
 import dev.petrel.Tensor;
+import dev.petrel.ops.Broadcast;
+import dev.petrel.ops.fused.FusedMatMulAttributes;
+import dev.petrel.graph.Attribute;
+import dev.petrel.graph.Attributes;
+import dev.petrel.graph.Node;
 import dev.petrel.spi.Kernel;
+import dev.petrel.spi.KernelRegistry;
 import dev.petrel.spi.KernelContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
- * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias])}: the fused form of
- * DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add) that ONNX Runtime's dynamic quantizer
- * writes (see {@code dev.petrel.optimize.QuantizedMatMulFusion}).
+ * {@code dev.petrel::DynamicQuantMatMul(x, Wq, Ws, Wzp[, bias[, residual]])}: the fused form of
+ * DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add bias) (→ Add residual) that ONNX Runtime's
+ * dynamic quantizer writes (see {@code dev.petrel.optimize.QuantizedMatMulFusion}).
  *
  * <p>x (FLOAT, rank >= 1, last dimension K) is quantized per tensor to uint8 exactly as
  * DynamicQuantizeLinear does ({@link #scale}, {@link #zeroPoint}, {@link #quantize}); Wq is an INT8 or
@@ -19,17 +26,54 @@ import java.nio.FloatBuffer;
  * scalar or [N]). The output, FLOAT with x's leading dimensions and N, is
  * {@code (float) sum_k (qx[i,k] - zx) * (Wq[k,j] - Wzp[j]) * (sx * Ws[j]) (+ bias[j])} with the int32
  * sum exact (wrapping as MatMulInteger's) and the float operations in the unfused graph's order, so
- * both agree bit for bit.
+ * both agree bit for bit. With attribute {@code activation="gelu"} ({@code approximate} "none" or
+ * "tanh", as Gelu's) GELU is applied next, by the registered {@code dev.petrel::Gelu} kernel, and a
+ * residual (FLOAT) is then added as Add does: in place when it has the output's shape, else with
+ * numpy broadcasting into the broadcast shape.
  *
  * <p>This portable kernel is the reference: it quantizes into a uint8 tensor and runs {@link IntGemm}.
  */
 public final class DynamicQuantMatMulKernel implements Kernel {
     private final IntGemm gemm = new IntGemm();
+    /** The Gelu kernel applied in place after the bias, or null. */
+    private final Kernel gelu;
+    private final InPlace geluContext = new InPlace();
     private int[] sums = new int[0];
     private float[] colScale = new float[0];
     private ByteBuffer qbuf = ByteBuffer.allocateDirect(0);
     private Tensor qx;
     private final Tensor qzp = Tensor.wrap(DType.UINT8, ByteBuffer.allocateDirect(1));
+
+    /** Without activation: the reference the tests and other backends compare with. */
+    public DynamicQuantMatMulKernel() {
+        this.gelu = null;
+    }
+
+    /** Reads {@code activation} ("none" or "gelu") and {@code approximate}; GELU comes from {@code registry}. */
+    public DynamicQuantMatMulKernel(Node node, KernelRegistry registry) {
+        this.gelu = geluKernel(node, registry);
+    }
+
+    /**
+     * The Gelu kernel {@code node}'s {@code activation} asks for, or null for none; rejects other
+     * activations. Shared with the other backends' kernels so that all accept the same nodes.
+     */
+    public static Kernel geluKernel(Node node, KernelRegistry registry) {
+        String act = node.attributes().getString("activation", "none");
+        if (act.equals("none")) return null;
+        if (!act.equals("gelu")) {
+            throw new IllegalArgumentException("DynamicQuantMatMul activation must be none or gelu, got \"" + act + "\"");
+        }
+        String approximate = node.attributes().getString("approximate", "none");
+        if (!approximate.equals("none") && !approximate.equals("tanh")) {
+            throw new IllegalArgumentException("Gelu approximate must be \"none\" or \"tanh\", got \"" + approximate + "\"");
+        }
+        Node g = new Node(node.name() + "/gelu", "Gelu", "dev.petrel", 1, List.of(node.outputs().get(0)), List.of(node.outputs().get(0)),
+                new Attributes(List.of(Attribute.ofString("approximate", approximate))));
+        KernelRegistry.Entry e = registry.find(g, new DType[] {DType.FLOAT});
+        if (e == null) throw new IllegalArgumentException("DynamicQuantMatMul activation gelu needs a dev.petrel::Gelu kernel");
+        return e.factory().create(g);
+    }
 
     /** DynamicQuantizeLinear's scale for data whose range, widened to include 0, is [min, max]. */
     public static float scale(float min, float max) {
@@ -56,6 +100,7 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         Tensor ws = ctx.requireInput(2);
         Tensor wzp = ctx.input(3);
         Tensor bias = ctx.input(4);
+        Tensor residual = ctx.input(5);
         if (x.dtype() != DType.FLOAT || x.rank() < 1) {
             throw new IllegalArgumentException("input 'x' must be FLOAT of rank >= 1, got " + x.describe());
         }
@@ -92,7 +137,12 @@ public final class DynamicQuantMatMulKernel implements Kernel {
         int count = gemm.batches * gemm.m * n;
         if (sums.length < count) sums = new int[count];
         gemm.compute(ctx.parallel(), sums, null);
-        Tensor y = ctx.output(0, DType.FLOAT, outDims);
+        if (residual != null && residual.dtype() != DType.FLOAT) {
+            throw new IllegalArgumentException("input 'residual' must be FLOAT, got " + residual.describe());
+        }
+        boolean inPlace = FusedMatMulAttributes.residualInPlace(residual, outDims);
+        // A residual of another shape: the product goes to scratch, then broadcasts with it into the output.
+        Tensor y = inPlace ? ctx.output(0, DType.FLOAT, outDims) : Tensor.allocate(DType.FLOAT, outDims);
         FloatBuffer ys = y.floats();
         FloatBuffer wsb = ws.floats();
         boolean perColumnScale = ws.size() != 1;
@@ -106,11 +156,55 @@ public final class DynamicQuantMatMulKernel implements Kernel {
                 ys.put(o, bb == null ? v : v + bb.get(j));
             }
         }
+        if (gelu != null) {
+            geluContext.parent = ctx;
+            geluContext.tensor = y;
+            try {
+                gelu.run(geluContext);
+            } finally {
+                geluContext.parent = null;
+                geluContext.tensor = null;
+            }
+        }
+        if (residual == null) return;
+        if (inPlace) {
+            FloatBuffer rv = residual.floats();
+            for (int i = 0; i < count; i++) ys.put(i, ys.get(i) + rv.get(i));
+        } else {
+            Tensor sum = ctx.output(0, DType.FLOAT, Broadcast.shape(y.dims(), residual.dims()));
+            FusedMatMulAttributes.addBroadcast(y, residual, sum);
+        }
     }
 
     private static void checkPerColumn(Tensor t, DType type, int n, String name) {
         if (t.dtype() != type || !(t.size() == 1 && t.rank() <= 1 || t.rank() == 1 && t.dim(0) == n)) {
             throw new IllegalArgumentException("input '" + name + "' must be " + type + " scalar or [" + n + "], got " + t.describe());
         }
+    }
+
+    /** Hands a kernel one tensor as its input and as its output: an elementwise kernel then runs in place. */
+    private static final class InPlace implements KernelContext {
+        KernelContext parent;
+        Tensor tensor;
+
+        @Override public int inputCount() { return 1; }
+        @Override public Tensor input(int i) { return i == 0 ? tensor : null; }
+        @Override public Tensor requireInput(int i) {
+            if (i != 0) throw new IllegalArgumentException("input " + i + " is absent");
+            return tensor;
+        }
+        @Override public int outputCount() { return 1; }
+        @Override public boolean hasOutput(int i) { return i == 0; }
+
+        @Override
+        public Tensor output(int i, DType dtype, int... dims) {
+            if (i != 0 || dtype != DType.FLOAT || !tensor.hasDims(dims)) {
+                throw new IllegalStateException("in-place output " + i + " " + dtype + java.util.Arrays.toString(dims) + " differs from " + tensor.describe());
+            }
+            return tensor;
+        }
+
+        @Override public Tensor[] runSubgraph(dev.petrel.graph.Graph graph, Tensor... in) { return parent.runSubgraph(graph, in); }
+        @Override public dev.petrel.spi.Parallel parallel() { return parent.parallel(); }
     }
 }

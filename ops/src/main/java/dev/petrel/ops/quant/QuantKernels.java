@@ -22,7 +22,7 @@ public final class QuantKernels {
         r.add("", "QLinearMatMul", 10, latest, BYTES, node -> new QLinearMatMulKernel());
         r.add("", "ConvInteger", 10, latest, BYTES, ConvIntegerKernel::new);
         r.add("", "QLinearConv", 10, latest, BYTES, QLinearConvKernel::new);
-        r.add("dev.petrel", "DynamicQuantMatMul", 1, latest, EnumSet.of(DType.FLOAT), node -> new DynamicQuantMatMulKernel());
+        r.add("dev.petrel", "DynamicQuantMatMul", 1, latest, EnumSet.of(DType.FLOAT), node -> new DynamicQuantMatMulKernel(node, r));
         Set<DType> halves = EnumSet.of(DType.FLOAT, DType.FLOAT16, DType.BFLOAT16);
         r.add("com.microsoft", "MatMulNBits", 1, latest, halves, MatMulNBitsKernel::new);
         r.add("com.microsoft", "MatMulBnb4", 1, latest, halves, MatMulBnb4Kernel::new);

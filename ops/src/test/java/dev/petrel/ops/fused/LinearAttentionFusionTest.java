@@ -34,6 +34,8 @@ class LinearAttentionFusionTest {
         boolean exposeKv;
         boolean swapQk;
         int headsInReshape = -1;
+        /** When non-zero, z goes through Mul(z, zScale), as PyTorch 1.13 exports it from the third block on (with 1.0). */
+        float zScale;
         /** Filled by build: the kv Einsum's output. */
         String kv;
     }
@@ -71,6 +73,7 @@ class LinearAttentionFusionTest {
         String eps = s.epsAsInput ? "eps" : g.scalar(1e-6f);
         if (s.epsAsInput) g.input("eps", 1);
         String z = g.op("Reciprocal", g.op("Add", e1, eps));
+        if (s.zScale != 0) z = g.op("Mul", z, g.scalar(s.zScale));
         s.kv = g.op("Einsum", List.of(Attribute.ofString("equation", "bjc,bjd->bcd")), kh, vh);
         String o = g.op("Einsum", List.of(Attribute.ofString("equation", "bic,bcd,bi->bid")), qh, s.kv, z);
         String img = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 3, 1, 2})),
@@ -109,6 +112,20 @@ class LinearAttentionFusionTest {
     void fusesWithDynamicBatch() {
         Map<String, Integer> ops = optimized(new Spec());
         assertThat(ops).containsEntry(SLA, 1).doesNotContainKeys("Einsum", "Conv", "Split", "Reciprocal", "Relu", "ReduceSum");
+    }
+
+    @Test
+    void fusesThroughTheUnitMulAfterTheReciprocal() {
+        Spec s = new Spec();
+        s.zScale = 1f;
+        assertThat(optimized(s)).containsEntry(SLA, 1).doesNotContainKeys("Einsum", "Reciprocal");
+    }
+
+    @Test
+    void leavesAScaleOtherThanOneAfterTheReciprocal() {
+        Spec s = new Spec();
+        s.zScale = 2f;
+        assertThat(optimized(s)).doesNotContainKey(SLA).containsKey("Reciprocal");
     }
 
     @Test

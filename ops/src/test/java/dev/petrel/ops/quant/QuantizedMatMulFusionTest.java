@@ -108,6 +108,86 @@ class QuantizedMatMulFusionTest {
     }
 
     @Test
+    void residualAddsJoinTheProduct() {
+        int k = 21, n1 = 10, n2 = 6;
+        Graph base = quantizerGraph(k, n1, n2);
+        Graph.Builder g = new Graph.Builder().opset("", 11);
+        g.input(new ValueInfo("x", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(k)}));
+        g.input(new ValueInfo("r1", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(n1)}));
+        g.input(new ValueInfo("r2", DType.FLOAT, new Dim[] {Dim.of(n2)}));
+        for (Map.Entry<String, Tensor> e : base.initializers().entrySet()) g.initializer(e.getKey(), e.getValue());
+        for (Node n : base.nodes()) g.node(n);
+        // y1 (with bias) + r1 of its own shape; r2 (broadcast over rows) + y2 (no bias).
+        g.node(node("Add", List.of("y1", "r1"), List.of("o1")));
+        g.node(node("Add", List.of("r2", "y2"), List.of("o2")));
+        g.output(new ValueInfo("o1", DType.FLOAT, null));
+        g.output(new ValueInfo("o2", DType.FLOAT, null));
+        Graph graph = g.build();
+        Graph opt = GraphOptimizer.optimize(graph, Model.registry());
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::DynamicQuantMatMul", 2));
+        Node f1 = opt.nodes().stream().filter(n -> n.outputs().contains("o1")).findFirst().orElseThrow();
+        Node f2 = opt.nodes().stream().filter(n -> n.outputs().contains("o2")).findFirst().orElseThrow();
+        assertThat(f1.inputs()).containsExactly("x", "w1", "s1", "z1", "b1", "r1");
+        assertThat(f2.inputs()).containsExactly("x", "w2", "s2", "z2", "", "r2");
+        Tensor x = floats(2 * 3 * k, 2f, 2, 3, k);
+        Tensor r1 = floats(2 * 3 * n1, 1f, 2, 3, n1);
+        Tensor r2 = floats(n2, 1f, n2);
+        Map<String, Tensor> in = Map.of("x", x, "r1", r1, "r2", r2);
+        Map<String, Tensor> expected, actual;
+        try (Session s = Model.of(graph).newSession()) {
+            expected = s.run(in);
+        }
+        try (Session s = Model.of(opt).newSession()) {
+            actual = s.run(in);
+            Map<String, Tensor> again = s.run(in);
+            for (String name : List.of("o1", "o2")) assertThat(again.get(name).toFloatArray()).containsExactly(actual.get(name).toFloatArray());
+        }
+        for (String name : List.of("o1", "o2")) {
+            assertThat(actual.get(name).dims()).containsExactly(2, 3, name.equals("o1") ? n1 : n2);
+            assertThat(actual.get(name).toFloatArray()).as(name).containsExactly(expected.get(name).toFloatArray());
+        }
+    }
+
+    @Test
+    void geluAndResidualJoinTheProduct() {
+        int k = 21, n1 = 10, n2 = 6;
+        Graph base = quantizerGraph(k, n1, n2);
+        Graph.Builder g = new Graph.Builder().opset("", 11).opset("dev.petrel", 1);
+        g.input(new ValueInfo("x", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(k)}));
+        g.input(new ValueInfo("r1", DType.FLOAT, new Dim[] {Dim.of(2), Dim.of(3), Dim.of(n1)}));
+        for (Map.Entry<String, Tensor> e : base.initializers().entrySet()) g.initializer(e.getKey(), e.getValue());
+        for (Node n : base.nodes()) g.node(n);
+        // y1 (with bias) through GELU, plus r1; y2 (no bias) through tanh GELU alone.
+        g.node(new Node("g1", "Gelu", "dev.petrel", 1, List.of("y1"), List.of("g1"), new Attributes(List.of())));
+        g.node(node("Add", List.of("g1", "r1"), List.of("o1")));
+        g.node(new Node("g2", "Gelu", "dev.petrel", 1, List.of("y2"), List.of("o2"),
+                new Attributes(List.of(Attribute.ofString("approximate", "tanh")))));
+        g.output(new ValueInfo("o1", DType.FLOAT, null));
+        g.output(new ValueInfo("o2", DType.FLOAT, null));
+        Graph graph = g.build();
+        Graph opt = GraphOptimizer.optimize(graph, Model.registry());
+        assertThat(ops(opt)).isEqualTo(Map.of("dev.petrel::DynamicQuantMatMul", 2));
+        Node f1 = opt.nodes().stream().filter(n -> n.outputs().contains("o1")).findFirst().orElseThrow();
+        Node f2 = opt.nodes().stream().filter(n -> n.outputs().contains("o2")).findFirst().orElseThrow();
+        assertThat(f1.inputs()).containsExactly("x", "w1", "s1", "z1", "b1", "r1");
+        assertThat(f1.attributes().getString("activation", "")).isEqualTo("gelu");
+        assertThat(f1.attributes().getString("approximate", "")).isEqualTo("none");
+        assertThat(f2.inputs()).containsExactly("x", "w2", "s2", "z2");
+        assertThat(f2.attributes().getString("approximate", "")).isEqualTo("tanh");
+        Map<String, Tensor> in = Map.of("x", floats(2 * 3 * k, 2f, 2, 3, k), "r1", floats(2 * 3 * n1, 1f, 2, 3, n1));
+        Map<String, Tensor> expected, actual;
+        try (Session s = Model.of(graph).newSession()) {
+            expected = s.run(in);
+        }
+        try (Session s = Model.of(opt).newSession()) {
+            actual = s.run(in);
+        }
+        for (String name : List.of("o1", "o2")) {
+            assertThat(actual.get(name).toFloatArray()).as(name).containsExactly(expected.get(name).toFloatArray());
+        }
+    }
+
+    @Test
     void leavesTheGraphAloneWhenTheQuantizedValueIsAlsoAnOutput() {
         Graph.Builder g = new Graph.Builder().opset("", 11);
         g.input(new ValueInfo("x", DType.FLOAT, new Dim[] {Dim.of(1), Dim.of(4)}));

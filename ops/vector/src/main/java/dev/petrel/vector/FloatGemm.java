@@ -213,7 +213,7 @@ final class FloatGemm {
         }
     }
 
-    private static void kernel4(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
+    static void kernel4(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
         final int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
@@ -255,7 +255,7 @@ final class FloatGemm {
         c32.intoArray(t, 3 * NRW + 2 * L);
     }
 
-    private static void kernel2(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
+    static void kernel2(float[] a, int ai, int lda, float[] b, int bi, int kc, float[] t) {
         final int a1 = ai + lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
@@ -282,7 +282,7 @@ final class FloatGemm {
     }
 
     /** One row: memory-bound (decode), so two k steps per iteration into separate accumulators hide the FMA latency. */
-    private static void kernel1(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
+    static void kernel1(float[] a, int ai, float[] b, int bi, int kc, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         int kk = 0;

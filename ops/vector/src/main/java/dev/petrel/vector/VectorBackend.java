@@ -75,7 +75,12 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulBnb4Kernel(node, setup); }
         });
+        registry.add("", "DequantizeLinear", 10, KernelRegistry.LATEST, EnumSet.of(DType.UINT8, DType.INT8), new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorDequantizeLinearKernel(node, setup); }
+        });
         ElementwiseKernels.register(registry);
         AttentionKernels.register(registry);
+        VisionKernels.register(registry);
     }
 }
