@@ -53,7 +53,7 @@ public class GemmBench {
     @State(Scope.Thread)
     public static class Problem {
         /** M x K x N. */
-        @Param({"128x384x384", "128x384x1536", "128x1536x384", "1x768x3072"})
+        @Param({"128x384x384", "128x384x1536", "128x1536x384", "1x768x3072", "196x192x576", "196x192x192", "196x192x768", "196x768x192", "49x192x576", "49x768x192"})
         public String shape;
 
         /** Threads splitting the N dimension (a fixed pool, as a session's). */

@@ -172,4 +172,74 @@ final class VectorErf implements Kernel {
             v.div(ex.add(one)).intoMemorySegment(y, yo + o, LE);
         }
     }
+
+    /**
+     * {@code t[i] = f(t[i])} for i < n (a multiple of the vector length), f being GELU (erf form) or
+     * GELU (tanh form): {@link FloatGemm}'s fused epilogue on its accumulator tile. On a float array,
+     * not a segment: the segment loops' JDK access paths are shared by every caller, and once those
+     * have seen heap, mapped and native segments C2 compiles them several times slower.
+     */
+    static void geluInPlace(int fn, float[] t, int n) {
+        if (fn == GELU_TANH) {
+            tanhArray(t, n);
+        } else {
+            geluArray(t, n);
+        }
+    }
+
+    private static void geluArray(float[] t, int n) {
+        final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
+                s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
+        final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
+                q3 = FloatVector.broadcast(S, Q3), q4 = FloatVector.broadcast(S, Q4), q5 = FloatVector.broadcast(S, Q5),
+                q6 = FloatVector.broadcast(S, Q6), q7 = FloatVector.broadcast(S, Q7), q8 = FloatVector.broadcast(S, Q8),
+                q9 = FloatVector.broadcast(S, Q9);
+        final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
+                e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
+                e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
+        final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
+        final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
+        final int l = S.length();
+        for (int i = 0; i < n; i += l) {
+            FloatVector v = FloatVector.fromArray(S, t, i);
+            FloatVector z = v.mul(INV_SQRT2);
+            FloatVector x = z.abs();
+            FloatVector s = x.mul(x);
+            FloatVector small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(x);
+            FloatVector u = x.min(4f);
+            FloatVector a = q9.fma(u, q8).fma(u, q7).fma(u, q6).fma(u, q5).fma(u, q4).fma(u, q3).fma(u, q2).fma(u, q1).fma(u, q0);
+            FloatVector j = a.fma(log2e, round);
+            FloatVector k = j.sub(round);
+            FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
+            FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
+            FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = one.sub(ex).blend(small, x.lt(SPLIT)).blend(one, x.compare(VectorOperators.GE, 4f));
+            e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+            v.mul(e.add(1f)).mul(0.5f).intoArray(t, i);
+        }
+    }
+
+    private static void tanhArray(float[] t, int n) {
+        final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
+                e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
+                e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
+        final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
+        final FloatVector cubic = FloatVector.broadcast(S, 0.044715f), tanhScale = FloatVector.broadcast(S, -TWO_SQRT_2_OVER_PI);
+        final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
+        final int l = S.length();
+        for (int i = 0; i < n; i += l) {
+            FloatVector v = FloatVector.fromArray(S, t, i);
+            FloatVector a = v.mul(v).fma(cubic, one).mul(v).mul(tanhScale).max(-87f).min(88f);
+            FloatVector j = a.fma(log2e, round);
+            FloatVector k = j.sub(round);
+            FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
+            FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
+            FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            v.div(ex.add(one)).intoArray(t, i);
+        }
+    }
 }

@@ -34,7 +34,7 @@ final class VectorFusedMatMulKernel implements Kernel {
     private final int activation;
     private final int gelu;
     private final boolean transB;
-    private final Kernel matMul;
+    private final VectorMatMulKernel matMul;
     private final PackedMatrix transposedWeights;
     private final FloatGemm gemm = new FloatGemm();
     private final Capture capture = new Capture();
@@ -91,12 +91,21 @@ final class VectorFusedMatMulKernel implements Kernel {
             portable.run(ctx);
             return;
         }
+        // The epilogue fuses into the product's tiles when the bias is what checkBias accepts; any
+        // other bias takes the separate pass below, which reports it.
+        int bCols = b.rank() < 2 ? -1 : transB ? b.dim(0) : b.dim(b.rank() - 1);
+        boolean fusable = bias == null || (bias.dtype() == DType.FLOAT && bias.rank() == 1 && bias.size() == bCols);
+        MemorySegment fBias = fusable && bias != null ? Segments.of(bias) : null;
+        MemorySegment fRes = fusable && residual != null ? Segments.of(residual) : null;
+        int act = activation == RELU ? FloatGemm.ACT_RELU : activation == GELU ? FloatGemm.ACT_GELU : FloatGemm.ACT_NONE;
+        boolean fused;
         Tensor y;
         if (transB) {
-            y = multiplyTransposed(ctx, a, b);
+            fused = fusable;
+            y = multiplyTransposed(ctx, a, b, fused ? fBias : null, fused ? act : FloatGemm.ACT_NONE, fRes);
         } else {
             capture.parent = ctx;
-            matMul.run(capture);
+            fused = fusable ? matMul.runFused(capture, fBias, act, gelu, fRes) : runPlain(capture);
             y = capture.result;
             capture.parent = null;
             capture.result = null;
@@ -104,7 +113,7 @@ final class VectorFusedMatMulKernel implements Kernel {
         int cols = y.rank() == 0 ? 1 : y.dim(y.rank() - 1);
         int size = y.size();
         FusedMatMulAttributes.checkBias(bias, cols);
-        if (size == 0 || (bias == null && activation == NONE && residual == null)) return;
+        if (fused || size == 0 || (bias == null && activation == NONE && residual == null)) return;
         this.ys = Segments.of(y);
         this.biasSeg = bias == null ? null : Segments.of(bias);
         this.residualSeg = residual == null ? null : Segments.of(residual);
@@ -119,6 +128,11 @@ final class VectorFusedMatMulKernel implements Kernel {
         this.ys = null;
         this.biasSeg = null;
         this.residualSeg = null;
+    }
+
+    private boolean runPlain(KernelContext c) {
+        matMul.run(c);
+        return false;
     }
 
     /** The fused node's context as the MatMul step sees it, keeping the tensor it writes. */
@@ -184,7 +198,7 @@ final class VectorFusedMatMulKernel implements Kernel {
     }
 
     /** Y[..., M, N] = A[..., M, K] · Bᵀ for a 2-D B of [N, K]. */
-    private Tensor multiplyTransposed(KernelContext ctx, Tensor a, Tensor b) {
+    private Tensor multiplyTransposed(KernelContext ctx, Tensor a, Tensor b, MemorySegment bias, int act, MemorySegment residual) {
         if (b.rank() != 2 || a.rank() < 2) {
             throw new UnsupportedFeatureException("FusedMatMul transB=1 needs A of rank >= 2 and a 2-D B, got "
                     + a.describe() + " and " + b.describe());
@@ -207,6 +221,7 @@ final class VectorFusedMatMulKernel implements Kernel {
             pb.pack(Segments.of(b), 0, k, nn, true);
         }
         gemm.packA(ctx.parallel(), Segments.of(a), 0, k, 1, rows, k);
+        gemm.epilogue(bias, nn, act, gelu, residual);
         gemm.multiply(ctx.parallel(), pb, Segments.of(y), 0, nn);
         return y;
     }

@@ -25,6 +25,30 @@ final class VectorMatMulKernel implements Kernel {
     private final PackedMatrix weights;
     private FloatGemm[] gemms = {new FloatGemm()};
     private Kernel portable;
+    // An epilogue for the next run, from VectorFusedMatMulKernel: applied (and epilogueDone set) when
+    // the product is a single FloatGemm call, left to the caller otherwise.
+    private MemorySegment epiBias;
+    private MemorySegment epiResidual;
+    private int epiAct = FloatGemm.ACT_NONE;
+    private int epiGelu;
+    private boolean epilogueDone;
+
+    /** Runs with {@code act(A·B + bias) + residual} fused into the product where it can; true when it was. */
+    boolean runFused(KernelContext ctx, MemorySegment bias, int act, int gelu, MemorySegment residual) {
+        epiBias = bias;
+        epiAct = act;
+        epiGelu = gelu;
+        epiResidual = residual;
+        epilogueDone = false;
+        try {
+            run(ctx);
+            return epilogueDone;
+        } finally {
+            epiBias = null;
+            epiResidual = null;
+            epiAct = FloatGemm.ACT_NONE;
+        }
+    }
 
     VectorMatMulKernel(Node node, KernelSetup setup) {
         this.node = node;
@@ -81,6 +105,10 @@ final class VectorMatMulKernel implements Kernel {
                 pb.pack(Segments.of(b), 0, k, n, false);
             }
             g.packA(ctx.parallel(), as, 0, k, 1, (int) ((long) batches * m), k);
+            if (epiBias != null || epiAct != FloatGemm.ACT_NONE || epiResidual != null) {
+                g.epilogue(epiBias, n, epiAct, epiGelu, epiResidual);
+                epilogueDone = true;
+            }
             g.multiply(ctx.parallel(), pb, ys, 0, n);
             return;
         }
