@@ -42,6 +42,17 @@ final class FloatGemm {
     static final int MR = 4;
     static final int KC = Math.max(1, Integer.getInteger("petrel.gemm.kc", 768));
     static final int MC = MR * 36;
+    /** Bytes of A a row block may hold: MC rows of a full KC chunk, the budget measured on Zen 4 ({@code -Dpetrel.gemm.ablock=N} overrides it). */
+    static final long A_BLOCK_BYTES = Long.getLong("petrel.gemm.ablock", (long) MC * KC * 4);
+
+    /**
+     * Rows per block for a K chunk of {@code kc}: as many as fit the A budget, so a short K (ViT's
+     * 192) takes all of its 196 rows in one block and streams each B panel once, not twice.
+     */
+    static int rowBlock(int kc) {
+        long rows = A_BLOCK_BYTES / (4L * Math.max(1, kc));
+        return (int) Math.min(Integer.MAX_VALUE - MR, Math.max(MC, rows / MR * MR));
+    }
     static final int PARTS_PER_THREAD = Integer.getInteger("petrel.gemm.parts", 2);
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -256,8 +267,9 @@ final class FloatGemm {
             int kc = Math.min(KC, k - kc0);
             boolean accumulate = kc0 > 0;
             boolean last = epi && kc0 + kc >= k;
-            for (int ic = 0; ic < m; ic += MC) {
-                int ie = Math.min(m, ic + MC);
+            final int mc = rowBlock(kc);
+            for (int ic = 0; ic < m; ic += mc) {
+                int ie = Math.min(m, ic + mc);
                 for (int p = p0; p < p1; p++) {
                     int bi = p * k * NRW + kc0 * NRW;
                     int j0 = p * NRW;
