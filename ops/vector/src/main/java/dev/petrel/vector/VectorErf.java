@@ -174,20 +174,20 @@ final class VectorErf implements Kernel {
     }
 
     /**
-     * {@code t[i] = f(t[i])} for i < n (a multiple of the vector length), f being GELU (erf form) or
+     * {@code t[i] = f(t[i])} for off <= i < off + n (n a multiple of the vector length), f being GELU (erf form) or
      * GELU (tanh form): {@link FloatGemm}'s fused epilogue on its accumulator tile. On a float array,
      * not a segment: the segment loops' JDK access paths are shared by every caller, and once those
      * have seen heap, mapped and native segments C2 compiles them several times slower.
      */
-    static void geluInPlace(int fn, float[] t, int n) {
+    static void geluInPlace(int fn, float[] t, int off, int n) {
         if (fn == GELU_TANH) {
-            tanhArray(t, n);
+            tanhArray(t, off, n);
         } else {
-            geluArray(t, n);
+            geluArray(t, off, n);
         }
     }
 
-    private static void geluArray(float[] t, int n) {
+    private static void geluArray(float[] t, int off, int n) {
         final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
                 s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
         final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
@@ -202,7 +202,7 @@ final class VectorErf implements Kernel {
         final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
         final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
         final int l = S.length();
-        for (int i = 0; i < n; i += l) {
+        for (int i = off, end = off + n; i < end; i += l) {
             FloatVector v = FloatVector.fromArray(S, t, i);
             FloatVector z = v.mul(INV_SQRT2);
             FloatVector x = z.abs();
@@ -221,7 +221,7 @@ final class VectorErf implements Kernel {
         }
     }
 
-    private static void tanhArray(float[] t, int n) {
+    private static void tanhArray(float[] t, int off, int n) {
         final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
                 e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
                 e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
@@ -231,7 +231,7 @@ final class VectorErf implements Kernel {
         final FloatVector cubic = FloatVector.broadcast(S, 0.044715f), tanhScale = FloatVector.broadcast(S, -TWO_SQRT_2_OVER_PI);
         final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
         final int l = S.length();
-        for (int i = 0; i < n; i += l) {
+        for (int i = off, end = off + n; i < end; i += l) {
             FloatVector v = FloatVector.fromArray(S, t, i);
             FloatVector a = v.mul(v).fma(cubic, one).mul(v).mul(tanhScale).max(-87f).min(88f);
             FloatVector j = a.fma(log2e, round);
