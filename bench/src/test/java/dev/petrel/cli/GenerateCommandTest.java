@@ -103,6 +103,23 @@ class GenerateCommandTest {
     }
 
     @Test
+    void quantizedWeights() throws IOException {
+        Map<String, Object> p = prompt(0);
+        // Q8 keeps the tiny model's greedy continuation (its logits agree with fp32 on every fixture position).
+        Outcome q8 = generate("--model", TINY.toString(), "--prompt-ids", ids(p.get("ids")), "--max-tokens", "24", "--print-ids",
+                "--weights", "q8");
+        assertThat(q8.exit()).as(q8.err()).isZero();
+        assertThat(q8.outLines()).containsExactly((String) p.get("greedy_text"), ids(p.get("greedy")));
+        assertThat(q8.err()).contains("MiB of Q8 weights");
+        Outcome q4 = generate("--model", TINY.toString(), "--prompt-ids", ids(p.get("ids")), "--max-tokens", "24", "--weights", "Q4");
+        assertThat(q4.exit()).as(q4.err()).isZero();
+        assertThat(q4.lastErrLine()).matches(String.format(FIGURES, 3, 24, "max_tokens"));
+        Outcome bad = generate("--model", TINY.toString(), "--prompt-ids", "1", "--weights", "q3");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("expected fp32, q8 or q4");
+    }
+
+    @Test
     void stopStringsEndTheTextBeforeThem() throws IOException {
         Map<String, Object> p = prompt(1);
         Outcome o = generate("--model", TINY.toString(), "--prompt", (String) p.get("text"), "--stop", "rain", "--stop", "like");

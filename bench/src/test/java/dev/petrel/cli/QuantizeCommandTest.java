@@ -73,6 +73,26 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void mixedPrecisionMeetsItsBitBudget() {
+        Path out = dir.resolve("mixed.onnx");
+        Path noPast = MERGED.resolveSibling("gpt2-tiny-nopast-opset17.onnx");
+        String text = run(0, "quantize", noPast.toString(), "--to", "q4", "--target-bits", "6", "--min-size", "1000",
+                "--calibration", "4", "--out", out.toString());
+        // Two blocks: the less important one goes to 4 bits, the other and the head stay int8 until the
+        // average is at most 6 (the plan table and summary name both).
+        assertThat(text).contains("importance LIM on 4 calibration samples").containsPattern("int8/channel=\\d+")
+                .containsPattern("q4/b32=\\d+");
+        Graph g = Model.readGraph(out);
+        assertThat(g.nodes()).extracting(Node::opType).contains("MatMulNBits", "DequantizeLinear");
+    }
+
+    @Test
+    void rejectsATargetWithoutALowFormat() {
+        String text = run(1, "quantize", MERGED.toString(), "--to", "int8", "--target-bits", "6", "--out", dir.resolve("x.onnx").toString());
+        assertThat(text).contains("--target-bits mixes int8 with a 4-bit format");
+    }
+
+    @Test
     void rejectsAnUnknownFormat() {
         String text = run(1, "quantize", MERGED.toString(), "--to", "int3", "--out", dir.resolve("x.onnx").toString());
         assertThat(text).contains("unknown quantization format 'int3'");

@@ -246,6 +246,11 @@ public final class GraphEdit {
         return new Node(name, op, PETREL_DOMAIN, PETREL_OPSET, ins, outs, new Attributes(attributes));
     }
 
+    /** Records an opset import for {@code domain} (for a pass that emits another domain's operator). */
+    void requireOpset(String domain, int version) {
+        opsets.merge(domain, version, Math::max);
+    }
+
     /** True when the registry has a kernel for {@code dev.petrel::op}. */
     public boolean supportsPetrel(String op) {
         return registry != null && registry.supports(PETREL_DOMAIN, op, PETREL_OPSET);

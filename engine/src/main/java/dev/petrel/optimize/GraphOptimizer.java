@@ -40,6 +40,7 @@ public final class GraphOptimizer {
                 new AttentionFusion(),
                 new LinearAttentionFusion(),
                 new BatchNormFolding(),
+                new WeightDequantFusion(),
                 new MatMulBiasFusion(),
                 new QuantizedMatMulFusion(),
                 new DeadNodeElimination()));

@@ -43,9 +43,10 @@ public interface DecoderMath {
 
     /**
      * {@code y[yOffset + r·w.out() + n] = bias[n] + Σ_k x[r·w.in() + k]·W[k, n]} for {@code r < rows} over a
-     * quantized W (bias may be null), in {@link QuantizedMatrix}'s order of operations per output, so that
-     * a row gives the same result whatever {@code rows} is (a token decoded with the cache equals the same
-     * token in a prefill, up to the multiply-add fusion an implementation uses throughout).
+     * quantized W (bias may be null), in {@link QuantizedMatrix}'s order of operations per output or one
+     * equal to it up to fp32 rounding. Unlike {@link #gemv} and {@link #matmul}, a prefill (many rows) may
+     * round differently from a decode step (one row): the vector provider runs the fp32 GEMM on W
+     * dequantized from 8 rows on. The portable provider gives every row the same bits whatever {@code rows} is.
      */
     default void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
         w.multiply(x, rows, bias, y, yOffset, 0, w.panels());

@@ -112,6 +112,7 @@ public final class Gpt2Model {
     @Override
     public String toString() {
         return config + "; blocks " + weights.blockNorm() + ", ln_f " + weights.finalNorm() + "; "
-                + weights.weightBytes() / (1 << 20) + " MiB of weights, " + weights.copiedBytes() / (1 << 20) + " MiB copied";
+                + weights.weightBytes() / (1 << 20) + " MiB of " + (weights.format() == WeightFormat.FP32 ? "" : weights.format() + " ")
+                + "weights, " + weights.copiedBytes() / (1 << 20) + " MiB copied";
     }
 }

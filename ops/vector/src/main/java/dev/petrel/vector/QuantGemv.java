@@ -273,6 +273,27 @@ final class QuantGemv {
         }
     }
 
+    /**
+     * All of W dequantized into {@code dst} (grown if needed), the padding columns of its last panel
+     * zeroed; panels of 16 columns split over {@code parallel}.
+     */
+    static void dequantizeAll(Parallel parallel, Panels w, PackedMatrix dst) {
+        int nrw = FloatGemm.NRW;
+        long size = (long) ((w.out + nrw - 1) / nrw) * nrw * w.in;
+        if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("matrix too large to dequantize: " + w.in + " x " + w.out);
+        if (dst.data.length < size) dst.data = new float[(int) size];
+        dst.k = w.in;
+        dst.n = w.out;
+        dst.panels = (w.out + nrw - 1) / nrw;
+        // The micro-kernel reads the padding columns of the last panel: zeros.
+        if (w.out % nrw != 0) Arrays.fill(dst.data, (w.out / nrw) * nrw * w.in, (int) size, 0f);
+        if (parallel.threads() <= 1) {
+            dequantize(w, dst, 0, w.panels);
+        } else {
+            parallel.forRange(w.panels, (p0, p1) -> dequantize(w, dst, p0, p1));
+        }
+    }
+
     /** The 16 scales of (panel, block) index {@code pb} as floats. */
     private static FloatVector scales(Panels w, int pb) {
         if (!w.half) return FloatVector.fromMemorySegment(F, w.scales, pb * 64L, LE);

@@ -72,17 +72,6 @@ final class VectorDecoderMath implements DecoderMath {
     /** Largest W (elements) dequantized for a prefill: the projections, not a 50257-row logits table. */
     static final long MAX_DEQUANTIZED = 1L << 24;
     private final PackedMatrix dequantized = new PackedMatrix();
-    private final Dequantize dequantizeTask = new Dequantize();
-
-    /** Panels of 16 columns per work item. */
-    private final class Dequantize implements Parallel.RangeBody {
-        QuantGemv.Panels w;
-
-        @Override
-        public void run(int from, int to) {
-            QuantGemv.dequantize(w, dequantized, from, to);
-        }
-    }
     /** Native copies of buffers that cannot be viewed in place, by operand slot. */
     private final MemorySegment[] copies = new MemorySegment[3];
     private final Arena arena = Arena.ofAuto();
@@ -281,18 +270,7 @@ final class VectorDecoderMath implements DecoderMath {
         if (rows >= DEQUANTIZED_GEMM_ROWS && (long) w.in() * w.out() <= MAX_DEQUANTIZED) {
             // A prefill: the fp32 GEMM on W dequantized into reused panels (once per call, about as
             // costly as one 16-row pass of the panel kernels) runs several times faster than they do.
-            long size = (long) ((w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW) * FloatGemm.NRW * w.in();
-            if (dequantized.data.length < size) dequantized.data = new float[(int) size];
-            dequantized.k = w.in();
-            dequantized.n = w.out();
-            dequantized.panels = (w.out() + FloatGemm.NRW - 1) / FloatGemm.NRW;
-            // The padding columns of the last panel must be zeros (the micro-kernel reads them).
-            int padFrom = w.out() / FloatGemm.NRW;
-            if (w.out() % FloatGemm.NRW != 0) Arrays.fill(dequantized.data, padFrom * FloatGemm.NRW * w.in(), (int) size, 0f);
-            dequantizeTask.w = pw;
-            if (parallel.threads() <= 1) dequantizeTask.run(0, pw.panels);
-            else parallel.forRange(pw.panels, dequantizeTask);
-            dequantizeTask.w = null;
+            QuantGemv.dequantizeAll(parallel, pw, dequantized);
             multiplyPacked(x, rows, w.in(), dequantized, bias == null ? null : view(bias, 1), w.out(), y, yOffset);
             return;
         }

@@ -22,7 +22,8 @@ import java.util.List;
  * offsets {@code (2^(bits−1) − zp)·scale} when zero points are given; the codes then decode in int lanes,
  * 16 output columns per vector, four rows of A per decoded vector (memory: about the size of B plus 4
  * bytes per block, besides the mapped file). Otherwise 4-bit weights are read where they lie
- * (byte-lane decode, A permuted per call). Computes in fp32 whatever {@code accuracy_level} says. The
+ * (byte-lane decode, A permuted per call). From {@link VectorDecoderMath#DEQUANTIZED_GEMM_ROWS} rows of A
+ * on (a prompt), the panels are dequantized once per run into fp32 GEMM panels for {@link FloatGemm}. Computes in fp32 whatever {@code accuracy_level} says. The
  * portable kernel takes every other case (FLOAT16/BFLOAT16 A, block sizes neither path fits) and
  * reports bad inputs.
  */
@@ -43,6 +44,10 @@ final class VectorMatMulNBitsKernel implements Kernel {
     /** A constant bias copied off-heap (the panel kernels load it as a native segment), or null. */
     private final MemorySegment constantBias;
     private final QuantGemv.Product product = new QuantGemv.Product();
+    /** From this many rows of A the weights are dequantized into {@link #dequantized} and run by {@link #gemm}. */
+    private static final int GEMM_ROWS = VectorDecoderMath.DEQUANTIZED_GEMM_ROWS;
+    private final FloatGemm gemm = new FloatGemm();
+    private final PackedMatrix dequantized = new PackedMatrix();
     private float[] x = new float[0], y = new float[0];
     private MemorySegment biasScratch = MemorySegment.NULL;
     private final Arena arena = Arena.ofAuto();
@@ -113,6 +118,24 @@ final class VectorMatMulNBitsKernel implements Kernel {
         outDims[outDims.length - 1] = n;
         Tensor out = ctx.output(0, DType.FLOAT, outDims);
         if (m == 0) return true;
+        if (m >= GEMM_ROWS && (long) k * n <= VectorDecoderMath.MAX_DEQUANTIZED) {
+            // A prompt: the fp32 GEMM over W dequantized once per run into reused panels.
+            QuantGemv.dequantizeAll(ctx.parallel(), panels, dequantized);
+            MemorySegment ys = Segments.of(out);
+            gemm.packA(ctx.parallel(), Segments.of(a), 0, k, 1, m, k);
+            gemm.multiply(ctx.parallel(), dequantized, ys, 0, n);
+            if (bb != null) {
+                MemorySegment bs = Segments.of(bb);
+                ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        long o = ((long) i * n + j) * 4L;
+                        ys.set(f, o, ys.get(f, o) + bs.get(f, j * 4L));
+                    }
+                }
+            }
+            return true;
+        }
         if (x.length < m * k) x = new float[m * k];
         if (y.length < m * n) y = new float[m * n];
         MemorySegment.copy(Segments.of(a), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, x, 0, m * k);
