@@ -10,6 +10,7 @@ import dev.petrel.quantize.Calibration;
 import dev.petrel.quantize.LayerImportance;
 import dev.petrel.quantize.LayerScore;
 import dev.petrel.quantize.PrecisionPlanner;
+import dev.petrel.quantize.QualityProbe;
 import dev.petrel.quantize.QuantFormat;
 import dev.petrel.quantize.WeightQuantizer;
 import java.io.IOException;
@@ -164,8 +165,57 @@ final class QuantizeCommand implements Callable<Integer> {
                     r.quantizedBitsPerWeight(), r.allBitsPerWeight());
         }
         System.out.printf("time       quantize %.2f s, write %.2f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-        if (!noCheck) check(graph);
+        if (!noCheck) {
+            check(graph);
+            quality(graph);
+        }
         return 0;
+    }
+
+    /**
+     * The quality figures on real text: for a sentence encoder, cosine of mean-pooled embeddings of
+     * {@link Calibration#SENTENCES} against fp32 (tokenizer.json beside the model, or all-MiniLM-L6-v2's
+     * for a 30,522-token BERT vocabulary); for a causal LM (a {@code logits} output), next-token top-1
+     * agreement and KL divergence against fp32 over the same sentences (the folder's byte-level BPE
+     * tokenizer) or random ids.
+     */
+    private void quality(Graph original) {
+        boolean hasIds = original.inputs().stream().anyMatch(v -> v.name().equals("input_ids"));
+        if (!hasIds) return;
+        boolean causal = original.outputs().stream().anyMatch(v -> v.name().equals("logits"));
+        Path folder = model.toAbsolutePath().getParent();
+        long vocab = vocabulary(original, "input_ids", new java.util.HashMap<>());
+        try {
+            Model reference = Model.of(original), candidate = Model.load(out);
+            if (causal) {
+                List<long[]> sequences = null;
+                for (Path dir : new Path[] {folder, folder.getParent()}) {
+                    if (dir != null && sequences == null && (Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("vocab.json")))) {
+                        sequences = Calibration.tokenSequences(dev.petrel.tokenizer.ByteLevelBpeTokenizer.fromFolder(dir), Calibration.SENTENCES, 64);
+                    }
+                }
+                String source = sequences != null ? Calibration.SENTENCES.size() + " sentences" : "16 random sequences of 32 ids";
+                if (sequences == null) {
+                    if (vocab <= 0) return;
+                    sequences = Calibration.randomTokens((int) vocab, 16, 32, 7);
+                }
+                QualityProbe.LmQuality q = QualityProbe.causalLm("quantized", reference, candidate, sequences);
+                System.out.printf("quality    next token vs fp32 over %s (%d positions): top-1 agreement %.4f, KL mean %.3e, max %.3e%n",
+                        source, q.positions(), q.top1Agreement(), q.meanKl(), q.maxKl());
+            } else {
+                Path tokenizer = folder.resolve("tokenizer.json");
+                if (!Files.isRegularFile(tokenizer)) {
+                    if (vocab != 30522) return;
+                    tokenizer = EmbeddedModels.file(EmbeddedModels.MINILM_TOKENIZER);
+                }
+                QualityProbe.EmbeddingQuality q = QualityProbe.embeddings("quantized", reference, candidate,
+                        dev.petrel.tokenizer.WordPieceTokenizer.load(tokenizer), Calibration.SENTENCES);
+                System.out.printf("quality    sentence embeddings vs fp32 (%d sentences): cosine mean %.5f, worst %.5f%n",
+                        q.sentences(), q.meanCosine(), q.worstCosine());
+            }
+        } catch (IOException | RuntimeException e) {
+            System.out.println("quality    skipped: " + e.getMessage());
+        }
     }
 
     private static String mib(long bytes) {

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** LIM plan → {@link WeightQuantizer} → quality probe, on all-MiniLM-L6-v2. */
@@ -47,8 +46,7 @@ class MixedPrecisionQuantizerTest {
 
         List<String> probe = Calibration.SENTENCES.subList(16, 32);
         Model ref = QualityProbeTest.model(g);
-        // Portable kernels: the Vector API MatMulNBits is wrong from 4 rows of A up (see below).
-        QualityProbe.EmbeddingQuality real = QualityProbe.embeddings("mixed 6.0", ref, portable(q.graph()), tok, probe);
+        QualityProbe.EmbeddingQuality real = QualityProbe.embeddings("mixed 6.0", ref, QualityProbeTest.model(q.graph()), tok, probe);
         QualityProbe.EmbeddingQuality simulated = QualityProbe.embeddings("simulated 6.0", ref,
                 QualityProbeTest.model(SimulatedQuantization.apply(g, scores, bits)), tok, probe);
         System.out.println(QualityProbe.EmbeddingQuality.header() + "\n" + real.row() + "\n" + simulated.row());
@@ -65,13 +63,10 @@ class MixedPrecisionQuantizerTest {
     }
 
     /**
-     * The q4 MiniLM through the default kernels against the portable ones. Measured on main at 41472b3: mean
-     * cosine 0.05 with the Vector API kernels, 0.95 with the portable ones; a single MatMul through
-     * MatMulNBits differs from the portable result by up to the size of the output once A has 4 or more rows
-     * (1 to 3 rows agree to 1e-6), in QuantGemv's 4-row panel loop (caba05c).
+     * The q4 MiniLM through the default kernels against the portable ones: the probe caught the Vector API
+     * MatMulNBits going wrong from 4 rows of A up (mean cosine 0.05 instead of 0.95 on main at 41472b3).
      */
     @Test
-    @Disabled("Vector API MatMulNBits is wrong for 4 or more rows of A; enable once it is fixed")
     void vectorAndPortableKernelsAgreeOnQ4MiniLm() {
         Graph g = Model.readGraph(EmbeddedModels.file(EmbeddedModels.MINILM));
         WordPieceTokenizer tok = WordPieceTokenizer.fromClasspath(EmbeddedModels.MINILM_TOKENIZER);

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The numbers of the mixed-precision study: LIM per block, plans for several targets and the quality of
- * each plan, with the weights quantized in fp32 ({@link SimulatedQuantization}: int8 per channel, q4
- * block 32 with zero points). The "inverse" rows lower the most important blocks first, as a control.
+ * each plan, with the weights quantized by {@link WeightQuantizer} and in
+ * fp32 by {@link SimulatedQuantization} (int8 per channel, q4 block 32 with zero points). The "inverse" rows lower the most important blocks first, as a control.
  * About a minute of CPU: run with {@code -Dpetrel.report=true}; the tables go to stdout and
  * {@code target/mixedprec-report.txt}.
  */
@@ -41,19 +43,38 @@ class MixedPrecisionReportTest {
         return out;
     }
 
-    private void study(List<LayerScore> scores, Graph g, BiFunction<String, Map<String, Integer>, String> probe) {
+    /** The weights {@link WeightQuantizer} rewrites (the others stay fp32 whatever the plan says). */
+    List<LayerScore> quantizable(List<LayerScore> scores, Graph g) {
+        Set<String> ok = new HashSet<>();
+        for (WeightQuantizer.Candidate c : new WeightQuantizer().candidates(g)) {
+            if (c.notQuantizableBecause() == null) ok.add(c.name());
+            else print("kept fp32 by the quantizer: " + c.name() + " (" + c.notQuantizableBecause() + ")");
+        }
+        return PrecisionPlanner.restrictTo(scores, ok::contains);
+    }
+
+    /** Quality of the plan quantized by {@link WeightQuantizer} and in fp32 by {@link SimulatedQuantization}. */
+    static String both(String label, Graph g, List<LayerScore> scores, Map<String, Integer> plan, BiFunction<String, Model, String> probe) {
+        Graph real = new WeightQuantizer().quantize(g, QuantFormat.fromBits(plan, null)).graph();
+        return probe.apply(label + " real", QualityProbeTest.model(real)) + "\n"
+                + probe.apply(label + " sim", QualityProbeTest.model(SimulatedQuantization.apply(g, scores, plan)));
+    }
+
+    private void study(List<LayerScore> scores, Graph g, BiFunction<String, Model, String> modelProbe) {
+        BiFunction<String, Map<String, Integer>, String> probe = (label, plan) -> both(label, g, scores, plan, modelProbe);
         print(LayerImportance.table(scores));
-        print(probe.apply("uniform int8", PrecisionPlanner.plan(scores, 8, 8, 4)) + "   "
-                + PrecisionPlanner.planLayers(scores, 8, 8, 4).summary());
+        print("uniform int8: " + PrecisionPlanner.planLayers(scores, 8, 8, 4).summary());
+        print(probe.apply("uniform int8", PrecisionPlanner.plan(scores, 8, 8, 4)));
         for (double t : TARGETS) {
             PrecisionPlanner.Plan p = PrecisionPlanner.planLayers(scores, t, 8, 4);
             print(p.table().stripTrailing());
             print(probe.apply("LIM " + t, p.weightBits()));
             PrecisionPlanner.Plan inv = PrecisionPlanner.planLayers(inverse(scores), t, 8, 4);
-            print(probe.apply("inverse " + t, inv.weightBits()) + "   " + inv.summary());
+            print("inverse order (most important lowered first): " + inv.bits());
+            print(probe.apply("inverse " + t, inv.weightBits()));
         }
-        print(probe.apply("uniform q4", PrecisionPlanner.plan(scores, 4, 8, 4)) + "   "
-                + PrecisionPlanner.planLayers(scores, 4, 8, 4).summary());
+        print("uniform q4: " + PrecisionPlanner.planLayers(scores, 4, 8, 4).summary());
+        print(probe.apply("uniform q4", PrecisionPlanner.plan(scores, 4, 8, 4)));
     }
 
     @Test
@@ -64,8 +85,7 @@ class MixedPrecisionReportTest {
         Model ref = QualityProbeTest.model(g);
         print("== all-MiniLM-L6-v2: LIM over " + Calibration.SENTENCES.size() + " sentences; embedding cosine vs fp32");
         print(QualityProbe.EmbeddingQuality.header());
-        study(scores, g, (label, plan) -> QualityProbe.embeddings(label, ref,
-                QualityProbeTest.model(SimulatedQuantization.apply(g, scores, plan)), tok, Calibration.SENTENCES).row());
+        study(quantizable(scores, g), g, (label, q) -> QualityProbe.embeddings(label, ref, q, tok, Calibration.SENTENCES).row());
         write("minilm");
     }
 
@@ -74,14 +94,11 @@ class MixedPrecisionReportTest {
         Graph g = Model.readGraph(LayerImportanceTest.GPT2.resolve("onnx/gpt2-tiny-nopast-opset17.onnx"));
         ByteLevelBpeTokenizer tok = ByteLevelBpeTokenizer.fromFolder(LayerImportanceTest.GPT2.resolve("gpt2-tiny"));
         List<long[]> seqs = Calibration.tokenSequences(tok, Calibration.STORIES, 64);
-        // The tied embedding is also read by a Gather: the quantizer keeps it fp32, so it is not planned.
-        List<LayerScore> scores = PrecisionPlanner.restrictTo(LayerImportance.score(g, Calibration.causalLmInputs(g, seqs)),
-                n -> !n.equals("transformer.wte.weight"));
+        List<LayerScore> scores = LayerImportance.score(g, Calibration.causalLmInputs(g, seqs));
         Model ref = QualityProbeTest.model(g);
         print("== tiny GPT-2 (opset 17, no past): LIM over " + seqs.size() + " stories; next-token top-1 / KL vs fp32");
         print(QualityProbe.LmQuality.header());
-        study(scores, g, (label, plan) -> QualityProbe.causalLm(label, ref,
-                QualityProbeTest.model(SimulatedQuantization.apply(g, scores, plan)), seqs).row());
+        study(quantizable(scores, g), g, (label, q) -> QualityProbe.causalLm(label, ref, q, seqs).row());
         write("gpt2-tiny");
     }
 

@@ -24,6 +24,8 @@ final class Int8ColumnPanels {
     final float[] zeroPoint;
     /** The largest |b - zb| over the matrix: with A's largest |a - za| it bounds the exact K block. */
     int maxAbs;
+    /** Every stored zero point is 0 (symmetric INT8 weights, as ONNX Runtime's quantizer writes them). */
+    boolean zeroZeroPoints;
 
     private Int8ColumnPanels(int k, int n) {
         this.k = k;
@@ -67,6 +69,9 @@ final class Int8ColumnPanels {
             }
         }
         p.maxAbs = maxAbs;
+        boolean zero = true;
+        for (float z : p.zeroPoint) zero &= z == 0f;
+        p.zeroZeroPoints = zero;
         return p;
     }
 

@@ -23,8 +23,10 @@ import jdk.incubator.vector.VectorMask;
  *   <li>Otherwise, per batch item and group, one {@link FloatGemm} product Y[M/g, OH*OW] = W[M/g, C/g*kH*kW]
  *       x col: the weight rows are A (already row-major in ONNX layout: a bulk copy), and the unfolded
  *       input (im2col) is written straight into B's micro-kernel panels, so there is no separate col
- *       matrix and the product lands in NCHW order. A pointwise, unstrided, unpadded Conv packs X itself
- *       as B. The bias is added in one vector pass over each output row.</li>
+ *       matrix and the product lands in NCHW order. Large maps are unfolded in chunks of output
+ *       positions (see {@link #chunkFloats}). A pointwise, unstrided, unpadded Conv packs X itself as B.
+ *       The bias is added in one vector pass over each output row (FloatGemm overwrites C and has no
+ *       epilogue hook; the pass reads M x OH*OW floats that are still in cache).</li>
  * </ul>
  * 3-D windows and other element types run the portable kernel.
  */
