@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize the MatMul/Gemm weights of an ONNX model (int8 QDQ, q4/q8 MatMulNBits, nf4/fp4 MatMulBnb4).")
 final class QuantizeCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.onnx).")
+    @Parameters(index = "0", description = "Model file (.onnx), or a Hugging Face / Optimum folder with an ONNX export.")
     Path model;
 
     @Option(names = "--to", required = true, description = "Weight format: int8 (QDQ), q4 or q8 (MatMulNBits), nf4 or fp4 (MatMulBnb4).")
@@ -86,8 +86,24 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (perTensor && perChannel) throw new IllegalArgumentException("--per-tensor and --per-channel exclude each other");
+        model = resolve(model);
         Graph graph = Model.readGraph(model);
         return quantizeWith(graph, targetBits != null ? mixedPlan(graph) : formatPlan(graph));
+    }
+
+    /**
+     * A Hugging Face / Optimum folder stands for its ONNX export (the names GenerateBench looks for). A
+     * folder with only safetensors has no graph to rewrite: the native runtime quantizes those at load.
+     */
+    static Path resolve(Path model) {
+        if (!Files.isDirectory(model)) return model;
+        for (String name : GenerateBench.ONNX_NAMES) {
+            Path f = model.resolve(name);
+            if (Files.isRegularFile(f)) return f;
+        }
+        throw new IllegalArgumentException(model + " has no ONNX export (" + String.join(", ", GenerateBench.ONNX_NAMES)
+                + "); a Hugging Face GPT-2 folder with safetensors only is quantized at load instead: "
+                + "petrel generate --model " + model + " --weights q8|q4");
     }
 
     /** The format of each weight (null = keep fp32): here one format for all, from --to, --block, --per-channel, --symmetric. */

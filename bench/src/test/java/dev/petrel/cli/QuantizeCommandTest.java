@@ -93,6 +93,17 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void aFolderStandsForItsOnnxExportOrSaysWhatToDo() throws Exception {
+        Path folder = dir.resolve("hf");
+        Files.createDirectories(folder);
+        String text = run(1, "quantize", folder.toString(), "--to", "q4", "--out", dir.resolve("x.onnx").toString());
+        assertThat(text).contains("has no ONNX export").contains("--weights q8|q4");
+        Files.copy(MERGED.resolveSibling("gpt2-tiny-nopast-opset17.onnx"), folder.resolve("model.onnx"));
+        run(0, "quantize", folder.toString(), "--to", "q4", "--min-size", "1000", "--no-check", "--out", dir.resolve("y.onnx").toString());
+        assertThat(Model.readGraph(dir.resolve("y.onnx")).nodes()).extracting(Node::opType).contains("MatMulNBits");
+    }
+
+    @Test
     void rejectsAnUnknownFormat() {
         String text = run(1, "quantize", MERGED.toString(), "--to", "int3", "--out", dir.resolve("x.onnx").toString());
         assertThat(text).contains("unknown quantization format 'int3'");

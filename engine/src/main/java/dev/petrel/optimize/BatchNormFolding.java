@@ -77,6 +77,14 @@ final class BatchNormFolding implements Pass {
                 n++;
             }
         }
+        List<String> scales = new ArrayList<>();
+        for (Node m : g.nodes()) if (is(m, "Mul") || is(m, "Div")) scales.add(out(m));
+        for (String o : scales) {
+            Node m = g.producer(o);
+            if (!is(m, "Mul") && !is(m, "Div")) continue;
+            Affine a = matchChain(g, m);
+            if (a != null && (foldIntoNorm(g, a) || foldBackward(g, a) || foldForward(g, a))) n++;
+        }
         return n;
     }
 
@@ -126,6 +134,194 @@ final class BatchNormFolding implements Pass {
         matchRepBn(g, a, bn);
         if (!isFloat(g, a.in, 0)) return null;
         return a;
+    }
+
+    /**
+     * The other per-channel affine norms of the seeds as they export: a chain of Mul, Div, Add and Sub
+     * by constants that vary only along the last axis (or are scalars), with at least one scaling, e.g.
+     * Unified Normalization's {@code γ ⊙ x / √(running_var + ε) + β}, PowerNorm's running-statistics stage,
+     * LayerNorm Scaling's {@code 1/√ℓ} after a norm. A chain of scalars takes its channel count from the
+     * LayerNormalization, MatMul or bias Add before it or the MatMul after it. Null when {@code start} is not
+     * part of such a chain; the chain's nodes each feed only the next.
+     */
+    static Affine matchChain(GraphEdit g, Node start) {
+        if (constantOperand(g, start) < 0) return null;
+        Node first = start;
+        for (int i = 0; i < 16; i++) {
+            int ci = constantOperand(g, first);
+            Node p = g.producer(first.input(1 - ci));
+            if (p == null || constantOperand(g, p) < 0 || !feedsOnly(g, out(p), first)) break;
+            first = p;
+        }
+        List<Node> chain = new ArrayList<>();
+        chain.add(first);
+        Node last = first;
+        while (chain.size() < 16) {
+            if (g.isPinned(out(last))) break;
+            Node c = Patterns.single(g, out(last));
+            if (c == null || constantOperand(g, c) < 0 || !c.input(1 - constantOperand(g, c)).equals(out(last))) break;
+            chain.add(c);
+            last = c;
+        }
+        int ci0 = constantOperand(g, first);
+        String in = first.input(1 - ci0);
+        int rank = rank(g, in);
+        if (rank < 1 || !isFloat(g, in, 0)) return null;
+        int channels = 1;
+        boolean scales = false;
+        for (Node c : chain) {
+            Tensor k = g.constant(c.input(constantOperand(g, c)));
+            if (k.rank() > rank) return null;
+            int len = k.size();
+            if (len > 1) {
+                if (channels > 1 && channels != len) return null;
+                channels = len;
+            }
+            scales |= is(c, "Mul") || is(c, "Div");
+        }
+        if (!scales) return null;
+        // A per-channel constant must not widen the value (x [.., 1] * c [C] is [.., C]): its last axis must be known to be C.
+        if (channels > 1 && lastDim(g, in) != channels) return null;
+        if (channels == 1) channels = neighbourChannels(g, in, out(last));
+        if (channels < 1) return null;
+        double[] s = new double[channels];
+        double[] t = new double[channels];
+        java.util.Arrays.fill(s, 1);
+        for (Node c : chain) {
+            int ci = constantOperand(g, c);
+            Tensor k = g.constant(c.input(ci));
+            for (int j = 0; j < channels; j++) {
+                double v = k.floats().get(k.size() == 1 ? 0 : j);
+                switch (c.opType()) {
+                    case "Mul": s[j] *= v; t[j] *= v; break;
+                    case "Div": s[j] /= v; t[j] /= v; break;
+                    case "Add": t[j] += v; break;
+                    default: // Sub
+                        if (ci == 1) {
+                            t[j] -= v;
+                        } else {
+                            s[j] = -s[j];
+                            t[j] = v - t[j];
+                        }
+                }
+            }
+        }
+        boolean identity = true;
+        for (int j = 0; j < channels; j++) identity &= s[j] == 1 && t[j] == 0;
+        if (identity) return null;
+        Affine a = new Affine();
+        a.in = in;
+        a.out = out(last);
+        a.rank = rank;
+        a.axis = rank - 1;
+        a.s = s;
+        a.t = t;
+        a.nodes.addAll(chain);
+        return a;
+    }
+
+    /**
+     * The index of the constant operand of a Mul/Add (either), Sub (either) or Div (the divisor) whose
+     * constant is FLOAT and varies at most along its last axis; -1 otherwise.
+     */
+    private static int constantOperand(GraphEdit g, Node n) {
+        if (n == null || !n.domain().isEmpty() || n.inputs().size() != 2 || !Patterns.oneOutput(n)) return -1;
+        boolean div = is(n, "Div");
+        if (!div && !is(n, "Mul") && !is(n, "Add") && !is(n, "Sub")) return -1;
+        for (int i = div ? 1 : 0; i < 2; i++) {
+            Tensor k = g.constant(n.input(i));
+            if (k == null || k.dtype() != DType.FLOAT || g.constant(n.input(1 - i)) != null) continue;
+            boolean perChannel = true;
+            for (int d = 0; d + 1 < k.rank(); d++) perChannel &= k.dim(d) == 1;
+            if (perChannel && k.size() >= 1) return i;
+        }
+        return -1;
+    }
+
+    /** The size of {@code v}'s last axis when its producer (or its declaration as a graph input) fixes it; else -1. */
+    private static int lastDim(GraphEdit g, String v) {
+        for (dev.petrel.graph.ValueInfo i : g.inputs()) {
+            if (!i.name().equals(v)) continue;
+            List<dev.petrel.graph.Dim> shape = i.shape();
+            if (shape == null || shape.isEmpty() || !shape.get(shape.size() - 1).isFixed()) return -1;
+            return (int) shape.get(shape.size() - 1).value();
+        }
+        Node p = g.producer(v);
+        if (isLayerNorm(p)) {
+            Tensor gamma = g.constant(p.input(1));
+            return gamma == null ? -1 : gamma.size();
+        }
+        if (is(p, "MatMul")) {
+            Tensor w = g.constant(p.input(1));
+            return w != null && w.rank() == 2 ? w.dim(1) : -1;
+        }
+        if (is(p, "Add") && p.inputs().size() == 2) {
+            for (int i = 0; i < 2; i++) {
+                Tensor b = g.constant(p.input(i));
+                int d = lastDim(g, p.input(1 - i));
+                if (b != null && b.rank() == 1 && d == b.size()) return d;
+            }
+        }
+        return -1;
+    }
+
+    /** Channel count of a scalar chain from its neighbours; -1 when none tells. */
+    private static int neighbourChannels(GraphEdit g, String in, String out) {
+        Node p = g.producer(in);
+        if (isLayerNorm(p)) {
+            Tensor gamma = g.constant(p.input(1));
+            if (gamma != null) return gamma.size();
+        }
+        if (is(p, "MatMul")) {
+            Tensor w = g.constant(p.input(1));
+            if (w != null && w.rank() == 2) return w.dim(1);
+        }
+        if (is(p, "Add")) {
+            for (String v : p.inputs()) {
+                Tensor b = g.constant(v);
+                if (b != null && b.rank() == 1 && b.size() > 1) return b.size();
+            }
+        }
+        Node c = Patterns.single(g, out);
+        if (is(c, "MatMul") && c.input(0).equals(out)) {
+            Tensor w = g.constant(c.input(1));
+            if (w != null && w.rank() == 2) return w.dim(0);
+        }
+        return -1;
+    }
+
+    private static boolean isLayerNorm(Node n) {
+        return n != null && n.opType().equals("LayerNormalization") && n.outputs().size() >= 1
+                && (n.domain().isEmpty() || n.domain().equals(GraphEdit.PETREL_DOMAIN))
+                && n.attributes().getInt("axis", -1) == -1;
+    }
+
+    /**
+     * LayerNormalization (last axis) → map: {@code s ⊙ (γ ⊙ n + β) + t = (s ⊙ γ) ⊙ n + (s ⊙ β + t)}, e.g.
+     * LayerNorm Scaling's 1/√ℓ goes into the norm's own weights.
+     */
+    private static boolean foldIntoNorm(GraphEdit g, Affine a) {
+        Node ln = g.producer(a.in);
+        if (!isLayerNorm(ln) || g.isPinned(a.out) || g.isPinned(a.in) || !feedsOnly(g, a.in, a.nodes.get(0))) return false;
+        for (int i = 1; i < ln.outputs().size(); i++) if (!ln.outputs().get(i).isEmpty()) return false;
+        int c = a.channels();
+        Tensor gamma = g.constant(ln.input(1));
+        boolean hasBeta = ln.inputs().size() > 2 && !ln.input(2).isEmpty();
+        Tensor beta = hasBeta ? g.constant(ln.input(2)) : null;
+        if (gamma == null || gamma.dtype() != DType.FLOAT || gamma.size() != c || (hasBeta && !vector(beta, c))) return false;
+        float[] ng = new float[c];
+        float[] nb = new float[c];
+        for (int j = 0; j < c; j++) {
+            ng[j] = (float) (a.s[j] * gamma.floats().get(j));
+            nb[j] = (float) (a.s[j] * (beta == null ? 0 : beta.floats().get(j)) + a.t[j]);
+        }
+        List<String> ins = new ArrayList<>(ln.inputs());
+        ins.set(1, g.addConstant("norm_folded_scale", Tensor.of(ng, gamma.shape())));
+        String b = g.addConstant("norm_folded_bias", Tensor.of(nb, gamma.shape()));
+        if (ins.size() > 2) ins.set(2, b); else ins.add(b);
+        g.replace(ln, with(ln, ins, ln.outputs(), ln.attributes()));
+        dropAffine(g, a);
+        return true;
     }
 
     private static boolean vector(Tensor t, int n) {
@@ -716,6 +912,7 @@ final class BatchNormFolding implements Pass {
         int r = Patterns.rank(g, v);
         if (r >= 0 || depth > 16) return r;
         Node p = g.producer(v);
+        if (isLayerNorm(p)) return rank(g, p.input(0), depth + 1);
         if (p == null || !p.domain().isEmpty()) return -1;
         switch (p.opType()) {
             case "Conv": {
@@ -754,6 +951,7 @@ final class BatchNormFolding implements Pass {
             return false;
         }
         Node p = g.producer(v);
+        if (isLayerNorm(p)) return isFloat(g, p.input(0), depth + 1);
         if (p == null || !p.domain().isEmpty()) return false;
         switch (p.opType()) {
             case "Conv": case "MatMul": case "Gemm": case "Add": case "Sub": case "Mul": case "Div":

@@ -45,7 +45,11 @@ import jdk.incubator.vector.VectorSpecies;
  * float min/max lane-wise operations measured twice as slow, and a copy of x first 30% slower. K
  * blocks shorter than the exact limit (128, 96) measured slower: more int passes over the sums.
  *
- * <p>An instance's scratch serves one call at a time.
+ * <p>The large scratch (the quantized A, up to 128 x 1536 floats for MiniLM, and each part's widened
+ * B block) belongs to the calling thread, not to the instance: a session runs its nodes one after
+ * another on one thread, so its 36 products share one set instead of holding 36 (measured: 25 MB of
+ * heap per MiniLM session down to 12 MB; the packed weights are 10.6 MB of it). An instance serves
+ * one call ({@link #quantize} then {@link #multiply}) at a time.
  */
 final class Int8FloatGemm {
     static final VectorSpecies<Float> S = FloatGemm.S;
@@ -66,14 +70,24 @@ final class Int8FloatGemm {
     private static final int PARTS_PER_THREAD = 2;
     private static final int PAD = 32;
 
-    private float[] aq = new float[0];
+    /** The calling thread's quantized A, from {@link #quantize} to the end of {@link #multiply}. */
+    private float[] aq;
     private int m;
     private int k;
     private float aScale;
     private int aZero;
     private float[] colScale = new float[0];
     private float[] biasPad = new float[0];
-    private Scratch[] scratch = {new Scratch()};
+    /** The calling thread's part scratch during {@link #multiply}. */
+    private Scratch[] scratch;
+
+    /** Scratch of one calling thread, shared by every instance it calls. */
+    private static final class Workspace {
+        float[] aq = new float[0];
+        Scratch[] parts = {new Scratch()};
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     /** Per part: the widened B block, the micro-kernel's tile and, for K above one block, the int sums. */
     private static final class Scratch {
@@ -117,7 +131,9 @@ final class Int8FloatGemm {
         this.m = m;
         this.k = k;
         long count = (long) m * k;
-        if (aq.length < count) aq = new float[(int) Math.max(1, count)];
+        Workspace ws = WORKSPACE.get();
+        if (ws.aq.length < count) ws.aq = new float[(int) Math.max(1, count)];
+        aq = ws.aq;
         final float[] d = aq;
         final int c = (int) count;
         float min = Float.MAX_VALUE;
@@ -291,11 +307,14 @@ final class Int8FloatGemm {
         }
         int threads = (long) m * n * k < FloatGemm.PARALLEL_MIN ? 1 : Math.min(parallel.threads(), b.panels);
         int parts = threads <= 1 ? 1 : Math.min(b.panels, threads * PARTS_PER_THREAD);
-        if (scratch.length < parts) {
+        if (aq == null) throw new IllegalStateException("multiply before quantize");
+        Workspace ws = WORKSPACE.get();
+        if (ws.parts.length < parts) {
             Scratch[] s = new Scratch[parts];
-            for (int t = 0; t < parts; t++) s[t] = t < scratch.length ? scratch[t] : new Scratch();
-            scratch = s;
+            for (int t = 0; t < parts; t++) s[t] = t < ws.parts.length ? ws.parts[t] : new Scratch();
+            ws.parts = s;
         }
+        scratch = ws.parts;
         // Every partial sum of a block must stay within 2^24 to be exact in fp32: at most
         // max|a - za| * max|b - zb| per term (255 * 255 at worst: 258 terms; MiniLM's 7-bit weights
         // allow 1028, so its K = 384 products need no int pass).
@@ -317,6 +336,9 @@ final class Int8FloatGemm {
             runB = null;
             runY = null;
             runResidual = null;
+            // The thread's scratch is not held past the call: a later, larger call may replace it.
+            aq = null;
+            scratch = null;
         }
     }
 

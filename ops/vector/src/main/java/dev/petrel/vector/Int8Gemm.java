@@ -58,7 +58,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Not the default any more: {@link Int8FloatGemm} computes the same exact sums on the fp32 FMA
  * micro-kernel (the K-block limit above is met by converting each block's sum to int) and measured
- * 20-25% faster at every MiniLM shape in the same run (see its Javadoc). This formulation stays
+ * 18-25% faster at every MiniLM shape in the same run (see its Javadoc). This formulation stays
  * behind {@code -Dpetrel.int8.gemm=int16} for comparison, and {@code Int8GemmFormulationsTest} keeps
  * both equal.
  *

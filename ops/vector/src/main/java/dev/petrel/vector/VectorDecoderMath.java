@@ -258,7 +258,8 @@ final class VectorDecoderMath implements DecoderMath {
     @Override
     public void multiply(float[] x, int rows, QuantizedMatrix w, FloatBuffer bias, float[] y, int yOffset) {
         if (!QuantGemv.panelsFit()) {
-            DecoderMath.super.multiply(x, rows, w, bias, y, yOffset);
+            // Not 16 float lanes (e.g. AVX2): the scalar reference, panels split over the threads.
+            parallel.forRange(w.panels(), (p0, p1) -> w.multiply(x, rows, bias, y, yOffset, p0, p1));
             return;
         }
         if (rows <= 0) return;

@@ -17,9 +17,11 @@ import java.util.List;
  * {@code -Dpetrel.int8.gemm=int16} the 16-bit integer formulation runs instead ({@link Int8Gemm},
  * {@link Int8Panels}; pre-widened to 16 bits, 2x, with {@code -Dpetrel.int8.wide=true}); x of any rank >= 1
  * is one product with its leading dimensions folded into M; GELU (attribute {@code activation}) and
- * the residual are applied in the epilogue, per row of each column panel while it is in L1. Bit for bit the portable
- * {@code DynamicQuantMatMulKernel}'s result, which takes the cases this kernel does not (a weight of
- * another rank or type).
+ * the residual are applied in the epilogue, per row of each column panel while it is in L1. Bit for
+ * bit the portable {@code DynamicQuantMatMulKernel}'s result without activation (with GELU, bit for
+ * bit the vector Gelu kernel after the product, within float rounding of the portable erf); the
+ * portable kernel takes the cases this kernel does not (a weight of another rank or type, a residual
+ * that broadcasts).
  */
 final class VectorDynamicQuantMatMulKernel implements Kernel {
     /** Keeps 16-bit panels instead of widening them per call: speed over memory (2x the weight). */
