@@ -41,6 +41,53 @@ class FloatGemmTest {
         }
     }
 
+    /**
+     * The fused epilogue (bias, Relu or GELU, residual) against the same product with the epilogue as
+     * separate passes over C (the vector kernels' tested loops): row tails, partial panels, GELU staging
+     * of more than one group of rows, and K in one or several chunks (the epilogue on the last one only).
+     */
+    @Property(tries = 40)
+    void fusedEpilogueMatchesSeparatePasses(@ForAll @IntRange(min = 1, max = 41) int m, @ForAll @IntRange(min = 1, max = 110) int n,
+                                            @ForAll @IntRange(min = 0, max = 2) int chunks, @ForAll @IntRange(min = 0, max = 3) int act,
+                                            @ForAll boolean withBias, @ForAll boolean withResidual, @ForAll long seed) {
+        int k = chunks == 0 ? 7 + (int) (Math.abs(seed) % 40) : FloatGemm.KC * chunks + 5;
+        Random rnd = new Random(seed);
+        MemorySegment a = segment(values(rnd, m * k));
+        PackedMatrix pb = PackedMatrix.of(segment(values(rnd, k * n)), 0, k, n, false);
+        MemorySegment bias = withBias ? segment(values(rnd, n)) : null;
+        MemorySegment res = withResidual ? segment(values(rnd, m * n)) : null;
+        int fn = act == 3 ? VectorErf.GELU_TANH : VectorErf.GELU;
+        int gemmAct = act == 0 ? FloatGemm.ACT_NONE : act == 1 ? FloatGemm.ACT_RELU : FloatGemm.ACT_GELU;
+
+        FloatGemm g = new FloatGemm();
+        g.packA(a, 0, k, 1, m, k);
+        MemorySegment want = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(m * n * 4));
+        g.multiply(Parallel.SEQUENTIAL, pb, want, 0, n);
+        if (act >= 2) {
+            for (int r = 0; r < m; r++) VectorErf.map(fn, want, r * n * 4L, bias, want, r * n * 4L, n);
+            VectorFusedMatMulKernel.biasRelu(want, null, res, n, 0, m, false);
+        } else {
+            VectorFusedMatMulKernel.biasRelu(want, bias, res, n, 0, m, act == 1);
+        }
+
+        g.packA(a, 0, k, 1, m, k);
+        g.epilogue(bias, n, gemmAct, fn, res);
+        MemorySegment got = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(m * n * 4));
+        g.multiply(Parallel.SEQUENTIAL, pb, got, 0, n);
+        for (int i = 0; i < m * n; i++) {
+            float w = want.get(F, i * 4L);
+            assertThat(got.get(F, i * 4L)).as("element %d (row %d) with K=%d, act %d", i, i / n, k, act)
+                    .isCloseTo(w, org.assertj.core.data.Offset.offset(1e-6f + 1e-6f * Math.abs(w)));
+        }
+        // The epilogue is for one product only.
+        g.packA(a, 0, k, 1, m, k);
+        g.multiply(Parallel.SEQUENTIAL, pb, got, 0, n);
+        MemorySegment plain = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(m * n * 4));
+        g.packA(a, 0, k, 1, m, k);
+        g.multiply(Parallel.SEQUENTIAL, pb, plain, 0, n);
+        assertThat(got.asByteBuffer()).isEqualTo(plain.asByteBuffer());
+    }
+
     @Test
     void lastPanelIsPaddedWithZeros() {
         int n = FloatGemm.NRW + 3;
