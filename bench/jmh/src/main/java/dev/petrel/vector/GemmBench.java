@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * fp32 GEMM C[M,N] = A[M,K] x B[K,N] with B pre-packed (a weight), one thread, at transformer shapes,
  * beside an FMA-peak loop measured in the same run.
  *
- * <p>{@code -p threads=1,2} also measures the N split over two threads.
+ * <p>{@code -p threads=1,2} also measures the N split over two threads. {@code gemmBiasGelu} adds
+ * FusedMatMul's fused bias + GELU epilogue (its GFLOP/s count only the product's flops).
  *
  * <p>Reading the results: each benchmark reports a secondary metric {@code gflop} in "ops/s" — that
  * is GFLOP/s (2*M*N*K / 1e9 per product; 2 flops per FMA lane for the peak loop). Efficiency = GEMM
@@ -67,6 +68,7 @@ public class GemmBench {
         int n;
         MemorySegment a;
         MemorySegment c;
+        MemorySegment bias;
         PackedMatrix b;
         final FloatGemm gemm = new FloatGemm();
         double flopPerCall;
@@ -82,6 +84,8 @@ public class GemmBench {
             a = arena.allocate((long) m * k * 4, 64);
             MemorySegment bw = arena.allocate((long) k * n * 4, 64);
             c = arena.allocate((long) m * n * 4, 64);
+            bias = arena.allocate((long) n * 4, 64);
+            for (long i = 0; i < n; i++) bias.setAtIndex(ValueLayout.JAVA_FLOAT, i, r.nextFloat() - 0.5f);
             for (long i = 0; i < (long) m * k; i++) a.setAtIndex(ValueLayout.JAVA_FLOAT, i, r.nextFloat() - 0.5f);
             for (long i = 0; i < (long) k * n; i++) bw.setAtIndex(ValueLayout.JAVA_FLOAT, i, r.nextFloat() - 0.5f);
             b = PackedMatrix.of(bw, 0, k, n, false);
@@ -125,6 +129,16 @@ public class GemmBench {
     @Benchmark
     public MemorySegment gemm(Problem p, Flops f) {
         p.gemm.packA(p.a, 0, p.k, 1, p.m, p.k);
+        p.gemm.multiply(p.parallel, p.b, p.c, 0, p.n);
+        f.gflop += p.flopPerCall;
+        return p.c;
+    }
+
+    /** FusedMatMul's fc1 form: bias and GELU (erf) fused into the product's tiles. Same flop count as {@link #gemm}. */
+    @Benchmark
+    public MemorySegment gemmBiasGelu(Problem p, Flops f) {
+        p.gemm.packA(p.a, 0, p.k, 1, p.m, p.k);
+        p.gemm.epilogue(p.bias, p.n, FloatGemm.ACT_GELU, VectorErf.GELU, null);
         p.gemm.multiply(p.parallel, p.b, p.c, 0, p.n);
         f.gflop += p.flopPerCall;
         return p.c;
