@@ -71,18 +71,32 @@ final class WeightDequantFusion implements Pass {
         float[] scales = new float[n * blocks];
         byte[] zeros = new byte[n * blocks];
         boolean defaultZero = true;
-        java.nio.ByteBuffer wb = w.bytes();
+        // Bulk-read once, then transpose [K, N] -> [N, K] in tiles (strided reads through the buffer were
+        // most of the load time); adding 128 to an int8 code is flipping its top bit.
+        byte[] src = new byte[k * n];
+        java.nio.ByteBuffer wb = w.bytes().duplicate();
+        ((java.nio.Buffer) wb).position(0);
+        wb.get(src);
+        int rowLength = blocks * blockSize;
+        byte flip = (byte) offset;
+        for (int k0 = 0; k0 < k; k0 += 64) {
+            int k1 = Math.min(k, k0 + 64);
+            for (int c0 = 0; c0 < n; c0 += 64) {
+                int c1 = Math.min(n, c0 + 64);
+                for (int kk = k0; kk < k1; kk++) {
+                    for (int col = c0; col < c1; col++) codes[col * rowLength + kk] = (byte) (src[kk * n + col] ^ flip);
+                }
+            }
+        }
+        java.nio.ByteBuffer zb = zp == null ? null : zp.bytes();
+        java.nio.FloatBuffer sb = scale.floats();
         for (int col = 0; col < n; col++) {
             int c = perTensor ? 0 : col;
-            int z = zp == null ? 0 : (w.dtype() == DType.INT8 ? zp.bytes().get(c) : zp.bytes().get(c) & 0xFF);
+            int z = zb == null ? 0 : (w.dtype() == DType.INT8 ? zb.get(c) : zb.get(c) & 0xFF);
             int code0 = z + offset;
             defaultZero &= code0 == 128;
-            float s = scale.floats().get(c);
-            int row = col * blocks * blockSize;
-            for (int kk = 0; kk < k; kk++) {
-                int q = w.dtype() == DType.INT8 ? wb.get(kk * n + col) : wb.get(kk * n + col) & 0xFF;
-                codes[row + kk] = (byte) (q + offset);
-            }
+            float s = sb.get(c);
+            int row = col * rowLength;
             // The padded tail of the last block holds the zero point: it adds nothing whatever A holds there.
             for (int kk = k; kk < blocks * blockSize; kk++) codes[row + kk] = (byte) code0;
             for (int b = 0; b < blocks; b++) {
