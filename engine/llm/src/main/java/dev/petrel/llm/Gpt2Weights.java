@@ -211,6 +211,8 @@ public final class Gpt2Weights {
         QuantizedMatrix lmHeadQ;
         if (stored != null) {
             lmHeadQ = stored.matrix(QuantizedCheckpoint.LM_HEAD, d, config.vocabSize);
+            // Mapped but untouched by decoding: only logit attribution reads an untied fp32 head.
+            if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
         } else {
             if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
             lmHeadQ = format == WeightFormat.FP32 ? null : l.quantize(format, lmHead, d, config.vocabSize, true);

@@ -24,7 +24,8 @@ import java.util.Map;
  * without the fp32 matrices. One {@code model.safetensors}:
  * <ul>
  *   <li>fp32 ({@code F32}) tensors under their Hugging Face names, as the runtime uses them: {@code wte.weight}
- *       (the embedding lookup), {@code wpe.weight}, {@code ln_f.weight} (already divided by {@code sqrt(eps)}
+ *       (the embedding lookup), {@code wpe.weight}, for an untied model {@code lm_head.weight} (read only by
+ *       {@link LogitAttribution}), {@code ln_f.weight} (already divided by {@code sqrt(eps)}
  *       when the blocks are folded), {@code ln_f.bias}, each layer's biases ({@code attn.c_attn.bias} and
  *       {@code mlp.c_fc.bias} with ln_1/ln_2 folded in when folded) and, unless folded, {@code ln_1}/{@code ln_2};
  *   <li>per quantized matrix {@code NAME.qB.codes}, {@code NAME.qB.scales} and, if it has offsets,
@@ -185,6 +186,8 @@ public final class QuantizedCheckpoint {
         int d = w.config.embeddingSize;
         floats(tensors, "wte.weight", w.wte, w.config.vocabSize, d);
         floats(tensors, "wpe.weight", w.wpe, w.config.positions, d);
+        // An untied fp32 head only for logit attribution: mapped, never read by decoding.
+        if (w.lmHead != w.wte) floats(tensors, "lm_head.weight", w.lmHead, w.config.vocabSize, d);
         floats(tensors, "ln_f.weight", w.lnFGamma, d);
         floats(tensors, "ln_f.bias", w.lnFBeta, d);
         for (int n = 0; n < w.layers.length; n++) {

@@ -73,6 +73,40 @@ class QuantizedCheckpointTest {
     }
 
     @Test
+    void untiedHeadRoundTrips() throws IOException {
+        Path untied = tmp.resolve("untied");
+        Files.createDirectories(untied);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(Fixtures.folder(Fixtures.F32))) {
+            for (String n : c.names()) tensors.put(n, copy(c, n));
+            float[] wte = c.tensor("wte.weight").toFloatArray();
+            for (int i = 0; i < wte.length; i++) wte[i] = 0.5f * wte[wte.length - 1 - i];
+            tensors.put("lm_head.weight", Tensor.of(wte, 507, 64));
+        }
+        SafetensorsWriter.write(untied.resolve("model.safetensors"), tensors);
+        String config = new String(Files.readAllBytes(Fixtures.folder(Fixtures.F32).resolve("config.json")), "UTF-8");
+        Files.write(untied.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false").getBytes("UTF-8"));
+
+        Gpt2Model atLoad = Gpt2Model.load(untied, DecoderOptions.defaults().weights(WeightFormat.Q8));
+        assertThat(atLoad.config().tieWordEmbeddings).isFalse();
+        Path out = tmp.resolve("q");
+        QuantizedCheckpoint.write(atLoad, untied, out);
+        Gpt2Model stored = Gpt2Model.load(out);
+        int[] ids = {1, 2, 3, 400};
+        assertThat(Fixtures.allLogits(stored, ids)).isEqualTo(Fixtures.allLogits(atLoad, ids));
+        assertThat(stored.attribute(ids, 3, 9).toString()).isEqualTo(atLoad.attribute(ids, 3, 9).toString());
+    }
+
+    private static Tensor copy(SafetensorsCheckpoint c, String n) {
+        ByteBuffer copy = ByteBuffer.allocate((int) c.info(n).byteSize());
+        copy.put(c.file(n).bytes(n));
+        long[] shape = c.info(n).shape();
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < dims.length; i++) dims[i] = (int) shape[i];
+        return Tensor.wrap(c.info(n).dtype(), copy, dims);
+    }
+
+    @Test
     void mismatchedOptionsAreRefused() throws IOException {
         Path out = tmp.resolve("q");
         QuantizedCheckpoint.write(Fixtures.load(Fixtures.LN_FREE, DecoderOptions.defaults().weights(WeightFormat.Q4)),
@@ -147,14 +181,7 @@ class QuantizedCheckpointTest {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> meta;
         try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(good)) {
-            for (String n : c.names()) {
-                ByteBuffer copy = ByteBuffer.allocate((int) c.info(n).byteSize());
-                copy.put(c.file(n).bytes(n));
-                long[] shape = c.info(n).shape();
-                int[] dims = new int[shape.length];
-                for (int i = 0; i < dims.length; i++) dims[i] = (int) shape[i];
-                tensors.put(n, Tensor.wrap(c.info(n).dtype(), copy, dims));
-            }
+            for (String n : c.names()) tensors.put(n, copy(c, n));
             meta = new LinkedHashMap<>(c.files().get(0).metadata());
         }
         edit.apply(tensors, meta);
