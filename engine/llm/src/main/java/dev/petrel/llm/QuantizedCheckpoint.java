@@ -169,6 +169,9 @@ public final class QuantizedCheckpoint {
         if (Files.exists(outFolder) && Files.isSameFile(outFolder, sourceFolder)) {
             throw new IllegalArgumentException("the output folder must differ from the source folder (its weights are mapped from there)");
         }
+        if (isQuantized(sourceFolder)) {
+            throw new IllegalArgumentException(sourceFolder + " already holds a quantized checkpoint: quantize the original Hugging Face folder");
+        }
         Files.createDirectories(outFolder);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();

@@ -117,6 +117,8 @@ class QuantizedCheckpointTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("folded");
         assertThatThrownBy(() -> Gpt2Model.load(out, DecoderOptions.defaults().preRmsNorm(true)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Pre-RMSNorm");
+        assertThatThrownBy(() -> QuantizedCheckpoint.write(Gpt2Model.load(out), out, tmp.resolve("again")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already holds a quantized checkpoint");
         assertThatThrownBy(() -> QuantizedCheckpoint.write(Fixtures.model(Fixtures.F32), Fixtures.folder(Fixtures.F32), tmp.resolve("x")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fp32");
     }
