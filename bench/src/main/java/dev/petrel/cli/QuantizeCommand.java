@@ -5,6 +5,11 @@ import dev.petrel.Model;
 import dev.petrel.Session;
 import dev.petrel.Tensor;
 import dev.petrel.graph.Graph;
+import dev.petrel.llm.DecoderOptions;
+import dev.petrel.llm.Gpt2Decoder;
+import dev.petrel.llm.Gpt2Model;
+import dev.petrel.llm.QuantizedCheckpoint;
+import dev.petrel.llm.WeightFormat;
 import dev.petrel.onnx.OnnxModelWriter;
 import dev.petrel.quantize.Calibration;
 import dev.petrel.quantize.LayerImportance;
@@ -35,7 +40,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize the MatMul/Gemm weights of an ONNX model (int8 QDQ, q4/q8 MatMulNBits, nf4/fp4 MatMulBnb4).")
 final class QuantizeCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.onnx), or a Hugging Face / Optimum folder with an ONNX export.")
+    @Parameters(index = "0", description = "Model file (.onnx), a Hugging Face / Optimum folder with an ONNX export, or a "
+            + "Hugging Face GPT-2 folder without one (--to q8|q4, --out a folder: a quantized checkpoint the native decoder maps).")
     Path model;
 
     @Option(names = "--to", required = true, description = "Weight format: int8 (QDQ), q4 or q8 (MatMulNBits), nf4 or fp4 (MatMulBnb4).")
@@ -86,6 +92,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (perTensor && perChannel) throw new IllegalArgumentException("--per-tensor and --per-channel exclude each other");
+        if (isGpt2FolderWithoutOnnx(model)) return quantizeGpt2Folder();
         model = resolve(model);
         Graph graph = Model.readGraph(model);
         return quantizeWith(graph, targetBits != null ? mixedPlan(graph) : formatPlan(graph));
@@ -93,7 +100,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
     /**
      * A Hugging Face / Optimum folder stands for its ONNX export (the names GenerateBench looks for). A
-     * folder with only safetensors has no graph to rewrite: the native runtime quantizes those at load.
+     * GPT-2 folder with only safetensors has no graph to rewrite: {@link #call} sends it to
+     * {@link #quantizeGpt2Folder} before this; any other folder without an export is refused here.
      */
     static Path resolve(Path model) {
         if (!Files.isDirectory(model)) return model;
@@ -102,8 +110,62 @@ final class QuantizeCommand implements Callable<Integer> {
             if (Files.isRegularFile(f)) return f;
         }
         throw new IllegalArgumentException(model + " has no ONNX export (" + String.join(", ", GenerateBench.ONNX_NAMES)
-                + "); a Hugging Face GPT-2 folder with safetensors only is quantized at load instead: "
-                + "petrel generate --model " + model + " --weights q8|q4");
+                + "); a Hugging Face GPT-2 folder (config.json + model.safetensors) is written as a quantized "
+                + "checkpoint folder, or quantized at load: petrel generate --model " + model + " --weights q8|q4");
+    }
+
+    /** A Hugging Face GPT-2 folder (config.json + safetensors) with none of the ONNX exports {@link #resolve} looks for. */
+    static boolean isGpt2FolderWithoutOnnx(Path folder) {
+        if (!Files.isDirectory(folder)) return false;
+        for (String name : GenerateBench.ONNX_NAMES) if (Files.isRegularFile(folder.resolve(name))) return false;
+        return Files.isRegularFile(folder.resolve("config.json")) && (Files.isRegularFile(folder.resolve("model.safetensors"))
+                || Files.isRegularFile(folder.resolve("model.safetensors.index.json")));
+    }
+
+    /**
+     * A GPT-2 folder without ONNX: quantized as the native runtime does at load ({@code --weights q8|q4}), then
+     * written as a {@link QuantizedCheckpoint} folder that later loads map without quantizing.
+     */
+    int quantizeGpt2Folder() throws IOException {
+        WeightFormat format;
+        if (to.equalsIgnoreCase("q8")) format = WeightFormat.Q8;
+        else if (to.equalsIgnoreCase("q4")) format = WeightFormat.Q4;
+        else throw new IllegalArgumentException("a Hugging Face GPT-2 folder is quantized to q8 or q4 (the native decoder's formats), not '" + to + "'");
+        if (block != null && block != 32) throw new IllegalArgumentException("--block: the native GPT-2 formats use blocks of 32");
+        if (targetBits != null || symmetric || perTensor || embeddings) {
+            throw new IllegalArgumentException("--target-bits, --symmetric, --per-tensor and --embeddings apply to ONNX models, not to a GPT-2 folder");
+        }
+        if (out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            throw new IllegalArgumentException("--out names a folder for a GPT-2 folder's quantized checkpoint, not a .onnx file: " + out);
+        }
+        if (Files.exists(out) && Files.isSameFile(out, model)) throw new IllegalArgumentException("--out must differ from the input folder");
+        long before = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(model)) {
+            for (Path f : (Iterable<Path>) files::iterator) if (f.getFileName().toString().endsWith(".safetensors")) before += Files.size(f);
+        }
+        long t0 = System.nanoTime();
+        Gpt2Model m = Gpt2Model.load(model, DecoderOptions.defaults().weights(format));
+        long t1 = System.nanoTime();
+        long after = QuantizedCheckpoint.write(m, model, out);
+        long t2 = System.nanoTime();
+        System.out.println("model      " + model + " -> " + out + " (" + format + ")");
+        System.out.printf("size       %s -> %s (%.1f%%)%n", mib(before), mib(after), 100.0 * after / before);
+        System.out.printf("time       load and quantize %.2f s, write %.2f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        if (!noCheck) {
+            long t3 = System.nanoTime();
+            Gpt2Model stored = Gpt2Model.load(out);
+            long t4 = System.nanoTime();
+            int[] ids = new int[Math.min(16, m.config().positions)];
+            for (int i = 0; i < ids.length; i++) ids[i] = (int) ((i * 7919L + 13) % m.config().vocabSize);
+            float[] a = new float[ids.length * m.config().vocabSize], b = new float[a.length];
+            try (Gpt2Decoder da = m.newDecoder(); Gpt2Decoder db = stored.newDecoder()) {
+                da.prefill(ids, a);
+                db.prefill(ids, b);
+            }
+            System.out.printf("check      reloaded in %.2f s; logits of %d tokens %s quantizing at load%n", (t4 - t3) / 1e9, ids.length,
+                    java.util.Arrays.equals(a, b) ? "bit-identical to" : "DIFFER from");
+        }
+        return 0;
     }
 
     /** The format of each weight (null = keep fp32): here one format for all, from --to, --block, --per-channel, --symmetric. */

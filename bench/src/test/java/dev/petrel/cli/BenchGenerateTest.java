@@ -30,7 +30,7 @@ class BenchGenerateTest {
         String[] parts = line.substring(prefix.length()).trim().split(" ");
         assertThat(parts.length % 2).as(line).isZero();
         Map<String, Double> m = new LinkedHashMap<>();
-        for (int i = 0; i < parts.length; i += 2) m.put(parts[i], Double.parseDouble(parts[i + 1]));
+        for (int i = 0; i < parts.length; i += 2) m.put(parts[i], parts[i + 1].equals("nan") ? Double.NaN : Double.parseDouble(parts[i + 1]));
         return m;
     }
 

@@ -104,6 +104,38 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void aGpt2FolderWithoutOnnxBecomesAQuantizedCheckpointThatGenerates() throws Exception {
+        Path tiny = Path.of("..", "engine", "llm", "src", "test", "resources", "gpt2", "gpt2-tiny");
+        Path folder = dir.resolve("hf");
+        Files.createDirectories(folder);
+        for (String f : new String[] {"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer.json"}) {
+            Files.copy(tiny.resolve(f), folder.resolve(f));
+        }
+        Path out = dir.resolve("q4");
+        String text = run(0, "quantize", folder.toString(), "--to", "q4", "--out", out.toString());
+        assertThat(text).contains("(Q4)").containsPattern("size       0\\.\\d MiB -> 0\\.\\d MiB")
+                .contains("time       load and quantize").contains("bit-identical to quantizing at load");
+        assertThat(dev.petrel.llm.QuantizedCheckpoint.isQuantized(out)).isTrue();
+        assertThat(out.resolve("tokenizer.json")).exists();
+
+        String stored = run(0, "generate", "--model", out.toString(), "--prompt", "The old", "--max-tokens", "8", "--print-ids");
+        String atLoad = run(0, "generate", "--model", folder.toString(), "--weights", "q4", "--prompt", "The old", "--max-tokens", "8",
+                "--print-ids");
+        String ids = "(?m)^\\d+(,\\d+){7}$";
+        assertThat(stored).containsPattern(ids);
+        assertThat(idsLine(stored)).isEqualTo(idsLine(atLoad));
+
+        assertThat(run(1, "quantize", folder.toString(), "--to", "nf4", "--out", dir.resolve("x").toString()))
+                .contains("quantized to q8 or q4");
+        assertThat(run(2, "generate", "--model", out.toString(), "--weights", "q8", "--prompt", "a", "--max-tokens", "2"))
+                .contains("stored as Q4");
+    }
+
+    private static String idsLine(String text) {
+        return text.lines().filter(l -> l.matches("\\d+(,\\d+)*")).findFirst().orElseThrow();
+    }
+
+    @Test
     void rejectsAnUnknownFormat() {
         String text = run(1, "quantize", MERGED.toString(), "--to", "int3", "--out", dir.resolve("x.onnx").toString());
         assertThat(text).contains("unknown quantization format 'int3'");

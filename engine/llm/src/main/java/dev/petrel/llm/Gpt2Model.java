@@ -46,11 +46,17 @@ public final class Gpt2Model {
     }
 
     /**
-     * Loads a model folder.
+     * Loads a model folder. A folder written by {@link QuantizedCheckpoint#write} (its safetensors
+     * {@code __metadata__} says so) loads as stored: its Q8/Q4 panels are views of the mapped file, nothing
+     * is quantized or folded again. For such a folder {@link DecoderOptions#weights()} may be
+     * {@link WeightFormat#FP32} (the default, meaning "as stored") or the stored format, and
+     * {@link DecoderOptions#literalLayerNorm()}/{@link DecoderOptions#preRmsNorm()} must prepare the weights
+     * as they were written; anything else is an {@link IllegalArgumentException} saying what differs.
      *
      * @throws ModelFormatException when config.json or a tensor is missing or malformed (the message names
      *     the tensor, its expected and its found shape)
      * @throws dev.petrel.UnsupportedFeatureException for a configuration this runtime does not implement
+     * @throws IllegalArgumentException when the options disagree with a quantized checkpoint's preparation
      */
     public static Gpt2Model load(Path folder, DecoderOptions options) throws IOException {
         if (!Files.isDirectory(folder)) throw new java.nio.file.NoSuchFileException(folder.toString(), null, "not a model folder");

@@ -144,6 +144,10 @@ public final class Gpt2Weights {
     public static Gpt2Weights load(SafetensorsCheckpoint checkpoint, Gpt2Config config, DecoderOptions options) {
         Loader l = new Loader(checkpoint, config);
         int d = config.embeddingSize, inner = config.innerSize;
+        // A checkpoint written by QuantizedCheckpoint holds the matrices as this method prepared them: mapped, not redone.
+        QuantizedCheckpoint stored = QuantizedCheckpoint.of(checkpoint);
+        if (stored != null) stored.checkOptions(config, options);
+        WeightFormat format = stored != null ? stored.format : options.weights();
         boolean lnFree = config.isLayerNormFree() && !options.literalLayerNorm();
         boolean rms = options.preRmsNorm();
         l.checkNoExtraLayers();
@@ -152,6 +156,22 @@ public final class Gpt2Weights {
         for (int n = 0; n < config.layers; n++) {
             String p = "h." + n + ".";
             Layer layer = new Layer();
+            if (stored != null) {
+                if (!lnFree) {
+                    layer.ln1Gamma = l.tensor(p + "ln_1.weight", d); layer.ln1Beta = l.tensor(p + "ln_1.bias", d);
+                    layer.ln2Gamma = l.tensor(p + "ln_2.weight", d); layer.ln2Beta = l.tensor(p + "ln_2.bias", d);
+                }
+                layer.attnB = l.tensor(p + "attn.c_attn.bias", 3 * d);
+                layer.attnProjB = l.tensor(p + "attn.c_proj.bias", d);
+                layer.fcB = l.tensor(p + "mlp.c_fc.bias", inner);
+                layer.mlpProjB = l.tensor(p + "mlp.c_proj.bias", d);
+                layer.attnQ = stored.matrix(p + "attn.c_attn.weight", d, 3 * d);
+                layer.attnProjQ = stored.matrix(p + "attn.c_proj.weight", d, d);
+                layer.fcQ = stored.matrix(p + "mlp.c_fc.weight", d, inner);
+                layer.mlpProjQ = stored.matrix(p + "mlp.c_proj.weight", inner, d);
+                layers[n] = layer;
+                continue;
+            }
             FloatBuffer ln1Gamma = l.tensor(p + "ln_1.weight", d), ln1Beta = l.tensor(p + "ln_1.bias", d);
             FloatBuffer attnW = l.tensor(p + "attn.c_attn.weight", d, 3 * d), attnB = l.tensor(p + "attn.c_attn.bias", 3 * d);
             layer.attnProjW = l.tensor(p + "attn.c_proj.weight", d, d);
@@ -188,10 +208,17 @@ public final class Gpt2Weights {
         FloatBuffer wpe = l.tensor("wpe.weight", config.positions, d);
         FloatBuffer lnFGamma = l.tensor("ln_f.weight", d), lnFBeta = l.tensor("ln_f.bias", d);
         FloatBuffer lmHead = wte;
-        if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
-        QuantizedMatrix lmHeadQ = options.weights() == WeightFormat.FP32 ? null
-                : l.quantize(options.weights(), lmHead, d, config.vocabSize, true);
-        if (lnFree) lnFGamma = l.scaled(lnFGamma, 1 / Math.sqrt(config.layerNormEpsilon));
+        QuantizedMatrix lmHeadQ;
+        if (stored != null) {
+            lmHeadQ = stored.matrix(QuantizedCheckpoint.LM_HEAD, d, config.vocabSize);
+            // Mapped but untouched by decoding: only logit attribution reads an untied fp32 head.
+            if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
+        } else {
+            if (!config.tieWordEmbeddings) lmHead = l.tensor("lm_head.weight", config.vocabSize, d);
+            lmHeadQ = format == WeightFormat.FP32 ? null : l.quantize(format, lmHead, d, config.vocabSize, true);
+        }
+        // A stored checkpoint's ln_f.weight is the runtime's, already divided by sqrt(eps).
+        if (lnFree && stored == null) lnFGamma = l.scaled(lnFGamma, 1 / Math.sqrt(config.layerNormEpsilon));
 
         Norm blockNorm, finalNorm;
         if (lnFree) {
@@ -201,7 +228,7 @@ public final class Gpt2Weights {
             blockNorm = rms ? Norm.RMS_NORM : Norm.LAYER_NORM;
             finalNorm = blockNorm;
         }
-        return new Gpt2Weights(l, layers, wte, wpe, lnFGamma, lnFBeta, lmHead, lmHeadQ, options.weights(), blockNorm, finalNorm, rms);
+        return new Gpt2Weights(l, layers, wte, wpe, lnFGamma, lnFBeta, lmHead, lmHeadQ, format, blockNorm, finalNorm, rms);
     }
 
     /** Finds tensors under an optional "transformer." prefix, checks their shapes, converts them to fp32. */

@@ -12,6 +12,11 @@ public final class Q4Matrix extends QuantizedMatrix {
         super(4, in, out, blockSize, halfScales, withOffsets);
     }
 
+    Q4Matrix(int in, int out, int blockSize, boolean halfScales, java.nio.ByteBuffer codes, java.nio.ByteBuffer scales,
+             java.nio.ByteBuffer offsets) {
+        super(4, in, out, blockSize, halfScales, codes, scales, offsets, offsets != null);
+    }
+
     /** Byte offset of the int holding {@code W[k, n]}. */
     private int intIndex(int n, int k) {
         return (((n / PANEL) * paddedIn + k) >> 3) * 64 + 4 * (n % PANEL);

@@ -11,6 +11,11 @@ public final class Q8Matrix extends QuantizedMatrix {
         super(8, in, out, blockSize, halfScales, withOffsets);
     }
 
+    Q8Matrix(int in, int out, int blockSize, boolean halfScales, java.nio.ByteBuffer codes, java.nio.ByteBuffer scales,
+             java.nio.ByteBuffer offsets) {
+        super(8, in, out, blockSize, halfScales, codes, scales, offsets, offsets != null);
+    }
+
     private int index(int n, int k) {
         return (((n / PANEL) * paddedIn + k) >> 2) * 64 + 4 * (n % PANEL) + (k & 3);
     }

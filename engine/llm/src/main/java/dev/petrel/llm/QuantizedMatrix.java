@@ -57,8 +57,13 @@ public abstract class QuantizedMatrix {
     }
 
     QuantizedMatrix(int bits, int in, int out, int blockSize, boolean halfScales, boolean withOffsets) {
-        if (in < 1 || out < 1) throw new IllegalArgumentException("matrix must not be empty, got " + in + " x " + out);
-        if (blockSize < 8 || blockSize % 8 != 0) throw new IllegalArgumentException("block size must be a positive multiple of 8, got " + blockSize);
+        this(bits, in, out, blockSize, halfScales, null, null, null, withOffsets);
+    }
+
+    /** Over existing buffers (checked by {@link #wrap}), or new zeroed ones where {@code codes} is null. */
+    QuantizedMatrix(int bits, int in, int out, int blockSize, boolean halfScales, ByteBuffer codes, ByteBuffer scales,
+                    ByteBuffer offsets, boolean withOffsets) {
+        checkShape(in, out, blockSize);
         this.bits = bits;
         this.in = in;
         this.out = out;
@@ -67,9 +72,68 @@ public abstract class QuantizedMatrix {
         this.paddedIn = blocks * blockSize;
         this.panels = (out + PANEL - 1) / PANEL;
         this.halfScales = halfScales;
-        this.codes = direct((long) panels * paddedIn * PANEL * bits / 8);
-        this.scales = direct((long) panels * blocks * PANEL * (halfScales ? 2 : 4));
-        this.offsets = withOffsets ? direct((long) panels * blocks * PANEL * 4) : null;
+        if (codes == null) {
+            this.codes = direct(codeBytes(bits, in, out, blockSize));
+            this.scales = direct(scaleBytes(in, out, blockSize, halfScales));
+            this.offsets = withOffsets ? direct(scaleBytes(in, out, blockSize, false)) : null;
+        } else {
+            this.codes = codes;
+            this.scales = scales;
+            this.offsets = offsets;
+        }
+    }
+
+    private static void checkShape(int in, int out, int blockSize) {
+        if (in < 1 || out < 1) throw new IllegalArgumentException("matrix must not be empty, got " + in + " x " + out);
+        if (blockSize < 8 || blockSize % 8 != 0) throw new IllegalArgumentException("block size must be a positive multiple of 8, got " + blockSize);
+    }
+
+    /** Bytes of the codes of an {@code in × out} matrix: whole panels of 16 columns, inputs padded to whole blocks. */
+    public static long codeBytes(int bits, int in, int out, int blockSize) {
+        long blocks = (in + blockSize - 1) / blockSize, panels = (out + PANEL - 1) / PANEL;
+        return panels * blocks * blockSize * PANEL * bits / 8;
+    }
+
+    /** Bytes of the scales ({@code 2} per value when {@code half}, else 4), or of fp32 offsets with {@code half} false. */
+    public static long scaleBytes(int in, int out, int blockSize, boolean half) {
+        long blocks = (in + blockSize - 1) / blockSize, panels = (out + PANEL - 1) / PANEL;
+        return panels * blocks * PANEL * (half ? 2 : 4);
+    }
+
+    /**
+     * A matrix over existing buffers in this class's layout (as {@link #codes()}, {@link #scales()},
+     * {@link #offsets()} return them), without copying: e.g. views of a memory-mapped file. Each buffer's
+     * bytes from its position to its limit are used, read as little-endian; they must not change while
+     * the matrix is used. A heap buffer is copied once to native memory, which the vector kernels read.
+     *
+     * @param offsets fp32 offsets in the scales' layout, or null
+     * @throws IllegalArgumentException for bits other than 4 or 8, an empty matrix, a block size that is not
+     *     a positive multiple of 8, or a buffer whose size is not the layout's (the message names it)
+     */
+    public static QuantizedMatrix wrap(int bits, int in, int out, int blockSize, boolean halfScales, ByteBuffer codes,
+                                       ByteBuffer scales, ByteBuffer offsets) {
+        if (bits != 4 && bits != 8) throw new IllegalArgumentException("bits must be 4 or 8, got " + bits);
+        checkShape(in, out, blockSize);
+        String what = "Q" + bits + " " + in + " x " + out + " in blocks of " + blockSize;
+        ByteBuffer c = view("codes", what, codes, codeBytes(bits, in, out, blockSize));
+        ByteBuffer s = view((halfScales ? "fp16" : "fp32") + " scales", what, scales, scaleBytes(in, out, blockSize, halfScales));
+        ByteBuffer o = offsets == null ? null : view("fp32 offsets", what, offsets, scaleBytes(in, out, blockSize, false));
+        return bits == 8 ? new Q8Matrix(in, out, blockSize, halfScales, c, s, o) : new Q4Matrix(in, out, blockSize, halfScales, c, s, o);
+    }
+
+    private static ByteBuffer view(String name, String what, ByteBuffer b, long expected) {
+        if (b == null) throw new IllegalArgumentException(name + " of " + what + " must not be null");
+        if (b.remaining() != expected) {
+            throw new IllegalArgumentException(name + " of " + what + ": expected " + expected + " bytes, got " + b.remaining());
+        }
+        ByteBuffer v = b.slice();
+        if (!v.isDirect()) {
+            ByteBuffer d = ByteBuffer.allocateDirect(v.remaining());
+            d.put(v);
+            v = d;
+            ((java.nio.Buffer) v).clear();
+        }
+        return v.order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static ByteBuffer direct(long bytes) {
