@@ -114,7 +114,7 @@ final class ConstantFolding implements Pass {
     }
 
     /** A folded value kept off-heap, like the mapped initializers beside it, for the kernels that read it. */
-    private static Tensor offHeap(Tensor t) {
+    static Tensor offHeap(Tensor t) {
         int n = t.size() * t.dtype().byteSize();
         java.nio.ByteBuffer src = t.bytes().duplicate();
         ((java.nio.Buffer) src).position(0);

@@ -217,7 +217,9 @@ public final class GraphEdit {
     /** Adds a constant under a fresh name derived from {@code hint}; returns the name. */
     public String addConstant(String hint, Tensor value) {
         String n = freshName(hint);
-        initializers.put(n, value);
+        // Off-heap like the mapped initializers: a Vector API kernel whose loads have seen heap segments
+        // too is compiled for both and runs several times slower (folded SLAB biases slowed every kernel).
+        initializers.put(n, value.bytes().isDirect() ? value : ConstantFolding.offHeap(value));
         return n;
     }
 
