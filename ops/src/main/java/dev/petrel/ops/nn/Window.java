@@ -10,9 +10,10 @@ import java.util.Arrays;
  * dilations, pads, auto_pad, ceil_mode), parsed once, and their resolution against an input shape.
  *
  * <p>Resolved geometry is always 3-D: 1-D and 2-D windows get leading spatial dimensions of size 1
- * (kernel 1, stride 1, no padding), so one set of loops serves every rank.
+ * (kernel 1, stride 1, no padding), so one set of loops serves every rank. Public for the other backends'
+ * Conv and pooling kernels, so that every backend resolves a window by the same arithmetic.
  */
-final class Window {
+public final class Window {
     enum AutoPad { NOTSET, SAME_UPPER, SAME_LOWER, VALID }
 
     final long[] kernelShape;
@@ -23,7 +24,7 @@ final class Window {
     final boolean ceilMode;
     final String op;
 
-    Window(Node node) {
+    public Window(Node node) {
         Attributes a = node.attributes();
         this.op = node.opType();
         this.kernelShape = a.getInts("kernel_shape");
@@ -52,8 +53,8 @@ final class Window {
         }
     }
 
-    /** Geometry for one input shape, in 3-D form. */
-    static final class Resolved {
+    /** Geometry for one input shape, in 3-D form (axis 0 depth, 1 height, 2 width). */
+    public static final class Resolved {
         final int rank;
         final int[] in = new int[3];
         final int[] out = new int[3];
@@ -71,6 +72,17 @@ final class Window {
             Arrays.fill(s, 1);
             Arrays.fill(d, 1);
         }
+
+        /** Spatial rank of the input (1 to 3). */
+        public int rank() { return rank; }
+        /** Input size along spatial axis {@code a} of the 3-D form. */
+        public int in(int a) { return in[a]; }
+        public int out(int a) { return out[a]; }
+        public int kernel(int a) { return k[a]; }
+        public int stride(int a) { return s[a]; }
+        public int dilation(int a) { return d[a]; }
+        public int padBegin(int a) { return pb[a]; }
+        public int padEnd(int a) { return pe[a]; }
 
         int inSize() {
             return in[0] * in[1] * in[2];
@@ -125,7 +137,7 @@ final class Window {
      *
      * @param kernel the window size per spatial axis (from kernel_shape or the weight's shape)
      */
-    Resolved resolve(int[] inDims, int[] kernel) {
+    public Resolved resolve(int[] inDims, int[] kernel) {
         int rank = inDims.length - 2;
         if (rank < 1) throw new IllegalArgumentException(op + " input must have rank >= 3 ([N, C, spatial...]), got " + Arrays.toString(inDims));
         if (rank > 3) throw new UnsupportedFeatureException(op + " with " + rank + " spatial dimensions is not supported (at most 3)");
@@ -185,6 +197,11 @@ final class Window {
             r.pe[j] = pe;
         }
         return r;
+    }
+
+    /** kernel_shape as ints, or null when the attribute is absent (Conv takes it from the weight). */
+    public int[] kernelShape() {
+        return kernelShape == null ? null : requireKernel();
     }
 
     /** kernel_shape as ints, required. */
