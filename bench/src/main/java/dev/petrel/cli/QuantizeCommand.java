@@ -266,12 +266,8 @@ final class QuantizeCommand implements Callable<Integer> {
         try {
             Model reference = Model.of(original), candidate = Model.load(out);
             if (causal) {
-                List<long[]> sequences = null;
-                for (Path dir : new Path[] {folder, folder.getParent()}) {
-                    if (dir != null && sequences == null && (Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("vocab.json")))) {
-                        sequences = Calibration.tokenSequences(dev.petrel.tokenizer.ByteLevelBpeTokenizer.fromFolder(dir), Calibration.SENTENCES, 64);
-                    }
-                }
+                dev.petrel.tokenizer.ByteLevelBpeTokenizer bpe = Calibration.bpeTokenizerNear(folder);
+                List<long[]> sequences = bpe == null ? null : Calibration.tokenSequences(bpe, Calibration.SENTENCES, 64);
                 String source = sequences != null ? Calibration.SENTENCES.size() + " sentences" : "16 random sequences of 32 ids";
                 if (sequences == null) {
                     if (vocab <= 0) return;
@@ -281,13 +277,13 @@ final class QuantizeCommand implements Callable<Integer> {
                 System.out.printf("quality    next token vs fp32 over %s (%d positions): top-1 agreement %.4f, KL mean %.3e, max %.3e%n",
                         source, q.positions(), q.top1Agreement(), q.meanKl(), q.maxKl());
             } else {
-                Path tokenizer = folder.resolve("tokenizer.json");
-                if (!Files.isRegularFile(tokenizer)) {
+                dev.petrel.tokenizer.WordPieceTokenizer tokenizer = Calibration.wordPieceTokenizerNear(folder);
+                if (tokenizer == null) {
                     if (vocab != 30522) return;
-                    tokenizer = EmbeddedModels.file(EmbeddedModels.MINILM_TOKENIZER);
+                    tokenizer = dev.petrel.tokenizer.WordPieceTokenizer.load(EmbeddedModels.file(EmbeddedModels.MINILM_TOKENIZER));
                 }
-                QualityProbe.EmbeddingQuality q = QualityProbe.embeddings("quantized", reference, candidate,
-                        dev.petrel.tokenizer.WordPieceTokenizer.load(tokenizer), Calibration.SENTENCES);
+                QualityProbe.EmbeddingQuality q = QualityProbe.embeddings("quantized", reference, candidate, tokenizer,
+                        Calibration.SENTENCES);
                 System.out.printf("quality    sentence embeddings vs fp32 (%d sentences): cosine mean %.5f, worst %.5f%n",
                         q.sentences(), q.meanCosine(), q.worstCosine());
             }

@@ -123,22 +123,12 @@ public final class Calibration {
         for (ValueInfo v : graph.outputs()) causal |= v.name().equals("logits");
         if (!hasIds) throw new IllegalArgumentException("no input_ids input: calibration inputs for this model must be given");
         List<String> texts = SENTENCES.subList(0, Math.min(count, SENTENCES.size()));
-        List<Path> dirs = new ArrayList<>();
-        if (folder != null) {
-            dirs.add(folder);
-            if (folder.getParent() != null) dirs.add(folder.getParent());
-        }
-        for (Path dir : dirs) {
-            try {
-                if (causal && (Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("vocab.json")))) {
-                    return causalLmInputs(graph, tokenSequences(ByteLevelBpeTokenizer.fromFolder(dir), texts, 128));
-                }
-                if (!causal && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-                    return sentences(WordPieceTokenizer.load(dir.resolve("tokenizer.json")), texts, graph);
-                }
-            } catch (IOException | RuntimeException e) {
-                // Not a tokenizer of the expected kind: fall back to random ids.
-            }
+        if (causal) {
+            ByteLevelBpeTokenizer bpe = bpeTokenizerNear(folder);
+            if (bpe != null) return causalLmInputs(graph, tokenSequences(bpe, texts, 128));
+        } else {
+            WordPieceTokenizer wordPiece = wordPieceTokenizerNear(folder);
+            if (wordPiece != null) return sentences(wordPiece, texts, graph);
         }
         int vocab = vocabulary(graph, causal);
         List<long[]> ids = randomTokens(vocab, count, 32, 20240601L);
@@ -163,6 +153,44 @@ public final class Calibration {
             out.add(in);
         }
         return out;
+    }
+
+    /**
+     * The byte-level BPE tokenizer (tokenizer.json, or vocab.json + merges.txt) of {@code folder} or the
+     * folder above it; null when neither holds one that loads.
+     */
+    public static ByteLevelBpeTokenizer bpeTokenizerNear(Path folder) {
+        for (Path dir : folderAndParent(folder)) {
+            if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !Files.isRegularFile(dir.resolve("vocab.json"))) continue;
+            try {
+                return ByteLevelBpeTokenizer.fromFolder(dir);
+            } catch (IOException | RuntimeException e) {
+                // Not a tokenizer of this kind: look further.
+            }
+        }
+        return null;
+    }
+
+    /** The WordPiece tokenizer.json of {@code folder} or the folder above it; null when neither holds one that loads. */
+    public static WordPieceTokenizer wordPieceTokenizerNear(Path folder) {
+        for (Path dir : folderAndParent(folder)) {
+            if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) continue;
+            try {
+                return WordPieceTokenizer.load(dir.resolve("tokenizer.json"));
+            } catch (IOException | RuntimeException e) {
+                // Not a tokenizer of this kind: look further.
+            }
+        }
+        return null;
+    }
+
+    private static List<Path> folderAndParent(Path folder) {
+        List<Path> dirs = new ArrayList<>();
+        if (folder != null) {
+            dirs.add(folder);
+            if (folder.getParent() != null) dirs.add(folder.getParent());
+        }
+        return dirs;
     }
 
     private static int vocabulary(Graph graph, boolean causal) {

@@ -265,26 +265,13 @@ final class BatchNormFolding implements Pass {
         return -1;
     }
 
-    /** Channel count of a scalar chain from its neighbours; -1 when none tells. */
+    /** Channel count of a scalar chain from its neighbours: what fixes its input's last axis, or the MatMul after it; -1 when none tells. */
     private static int neighbourChannels(GraphEdit g, String in, String out) {
-        Node p = g.producer(in);
-        if (isLayerNorm(p)) {
-            Tensor gamma = g.constant(p.input(1));
-            if (gamma != null) return gamma.size();
-        }
-        if (is(p, "MatMul")) {
-            Tensor w = g.constant(p.input(1));
-            if (w != null && w.rank() == 2) return w.dim(1);
-        }
-        if (is(p, "Add")) {
-            for (String v : p.inputs()) {
-                Tensor b = g.constant(v);
-                if (b != null && b.rank() == 1 && b.size() > 1) return b.size();
-            }
-        }
-        Node c = Patterns.single(g, out);
-        if (is(c, "MatMul") && c.input(0).equals(out)) {
-            Tensor w = g.constant(c.input(1));
+        int c = lastDim(g, in);
+        if (c > 0) return c;
+        Node mm = Patterns.single(g, out);
+        if (is(mm, "MatMul") && mm.input(0).equals(out)) {
+            Tensor w = g.constant(mm.input(1));
             if (w != null && w.rank() == 2) return w.dim(0);
         }
         return -1;

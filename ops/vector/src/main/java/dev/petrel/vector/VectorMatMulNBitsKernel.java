@@ -14,9 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code com.microsoft::MatMulNBits} on {@link QuantGemv}. When B, scales and zero points are constants
@@ -31,7 +28,6 @@ import jdk.incubator.vector.VectorSpecies;
  * reports bad inputs.
  */
 final class VectorMatMulNBitsKernel implements Kernel {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private final Node node;
     private final KernelSetup setup;
     private final int k;
@@ -127,8 +123,9 @@ final class VectorMatMulNBitsKernel implements Kernel {
             QuantGemv.dequantizeAll(ctx.parallel(), panels, dequantized);
             MemorySegment ys = Segments.of(out);
             gemm.packA(ctx.parallel(), Segments.of(a), 0, k, 1, m, k);
+            // The bias joins the GEMM's tile write-out (no pass of its own over the output).
+            if (bb != null) gemm.epilogue(constantBias != null ? constantBias : Segments.of(bb), n, FloatGemm.ACT_NONE, 0, null);
             gemm.multiply(ctx.parallel(), dequantized, ys, 0, n);
-            if (bb != null) addBias(ys, constantBias != null ? constantBias : Segments.of(bb), m, n);
             return true;
         }
         if (x.length < m * k) x = new float[m * k];
@@ -149,30 +146,6 @@ final class VectorMatMulNBitsKernel implements Kernel {
         t.bias = null;
         MemorySegment.copy(y, 0, Segments.of(out), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, m * n);
         return true;
-    }
-
-    /**
-     * y[i, :] += bias, a vector pass per row. (A scalar MemorySegment get/set per element here cost more
-     * than the product itself: ~5 ms per 128 x 1536 MiniLM projection.)
-     */
-    private static void addBias(MemorySegment y, MemorySegment bias, int m, int n) {
-        int lanes = F.length();
-        int full = n - n % lanes;
-        for (int i = 0; i < m; i++) {
-            long row = (long) i * n * 4L;
-            int j = 0;
-            for (; j < full; j += lanes) {
-                FloatVector v = FloatVector.fromMemorySegment(F, y, row + j * 4L, ByteOrder.LITTLE_ENDIAN);
-                v.add(FloatVector.fromMemorySegment(F, bias, j * 4L, ByteOrder.LITTLE_ENDIAN))
-                        .intoMemorySegment(y, row + j * 4L, ByteOrder.LITTLE_ENDIAN);
-            }
-            if (j < n) {
-                VectorMask<Float> mask = F.indexInRange(j, n);
-                FloatVector v = FloatVector.fromMemorySegment(F, y, row + j * 4L, ByteOrder.LITTLE_ENDIAN, mask);
-                v.add(FloatVector.fromMemorySegment(F, bias, j * 4L, ByteOrder.LITTLE_ENDIAN, mask))
-                        .intoMemorySegment(y, row + j * 4L, ByteOrder.LITTLE_ENDIAN, mask);
-            }
-        }
     }
 
     @Override
