@@ -168,6 +168,18 @@ final class FloatGemm {
         }
     }
 
+    /**
+     * A's scratch sized for {@code m x k}, row-major with row stride k, for a caller that writes A
+     * itself (an im2col that unfolds straight into the rows) instead of copying it with {@link #packA}.
+     */
+    float[] rowsOfA(int m, int k) {
+        this.m = m;
+        this.k = k;
+        int size = Math.max(1, m * k);
+        if (aPack.length < size) aPack = new float[size];
+        return aPack;
+    }
+
     /** Below this many elements A is copied on the calling thread. */
     private static final int PACK_PARALLEL_MIN = 1 << 16;
     // The copy's operands, in fields so that the parallel body allocates nothing.

@@ -7,10 +7,12 @@ import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelSetup;
 import dev.petrel.spi.Parallel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -25,8 +27,15 @@ import jdk.incubator.vector.VectorMask;
  *       input (im2col) is written straight into B's micro-kernel panels, so there is no separate col
  *       matrix and the product lands in NCHW order. Large maps are unfolded in chunks of output
  *       positions (see {@link #chunkFloats}). A pointwise, unstrided, unpadded Conv packs X itself as B.
- *       The bias is added in one vector pass over each output row (FloatGemm overwrites C and has no
- *       epilogue hook; the pass reads M x OH*OW floats that are still in cache).</li>
+ *       The bias is added in one vector pass over each output row (the product's fused bias is per
+ *       column; the pass reads M x OH*OW floats that are still in cache).</li>
+ *   <li>With a constant weight and one group, when it wastes less of the micro-kernel's tiles: the
+ *       product the other way round, positions as rows, Y^T[N*OH*OW, M] = col[N*OH*OW, C*kH*kW] x W^T,
+ *       with W packed into panels once per model (shared like a MatMul weight), the input unfolded
+ *       straight into A's rows (a patch of a non-overlapping patch embedding is kW-long runs of the
+ *       input) and the bias fused into the product's tiles; the result is transposed to NCHW. A ViT
+ *       patch embedding (M = 192, 196 positions) fills 4 x 48 tiles exactly this way, where the
+ *       NCHW product computes 240 positions for 196 and re-copies the weights every run.</li>
  * </ul>
  * 3-D windows and other element types run the portable kernel.
  */
@@ -62,6 +71,23 @@ final class VectorConvKernel implements Kernel {
     static int chunkFloats = 1 << 22;
     private final Parallel.RangeBody im2colBody = (c0, c1) -> im2col(c0, c1);
 
+    /** The weight when it is a constant of the model, else null. */
+    private final Tensor constantWeight;
+    /** W^T in B panels for the positions-as-rows product, shared by the model's sessions; made on first use. */
+    private PackedMatrix weightPanels;
+    /** The positions-as-rows product, native like the activations ([N*OH*OW, M]), kept across runs. */
+    private MemorySegment rowsProduct;
+    private float[] transposeIn = new float[0], transposeOut = new float[0];
+    // The row unfold being split over threads, in fields so that the parallel body allocates nothing.
+    private float[] unfoldA;
+    private int unfoldChannels;
+    private final Parallel.RangeBody unfoldRowsBody = this::unfoldRows;
+
+    /** Which product a Conv with a constant weight and one group takes; tests force each. */
+    enum Layout { AUTO, POSITIONS_AS_COLUMNS, POSITIONS_AS_ROWS }
+
+    static Layout layout = Layout.AUTO;
+
     VectorConvKernel(Node node, KernelSetup setup) {
         this.node = node;
         this.setup = setup;
@@ -69,6 +95,8 @@ final class VectorConvKernel implements Kernel {
         long g = node.attributes().getInt("group", 1);
         if (g < 1 || g > Integer.MAX_VALUE) throw new IllegalArgumentException("Conv group must be >= 1, got " + g);
         this.group = (int) g;
+        Tensor w = setup.constantInput(1);
+        this.constantWeight = w != null && w.dtype() == DType.FLOAT ? w : null;
     }
 
     @Override
@@ -126,6 +154,10 @@ final class VectorConvKernel implements Kernel {
         int inSize = r.inSize();
         int outSize = r.outSize();
         int k = cg * r.kernelSize();
+        if (positionsAsRows(w, batch, m, outSize, k)) {
+            productByRows(par, xs, b, ys, r, batch, channels, m);
+            return;
+        }
         boolean pointwise = r.kernelSize() == 1 && r.sH == 1 && r.sW == 1 && r.padTop == 0 && r.padLeft == 0
                 && r.outH == r.inH && r.outW == r.inW;
         // Output positions in chunks whose unfolded panels stay within a budget, so a large map never
@@ -149,6 +181,120 @@ final class VectorConvKernel implements Kernel {
                     gemm.multiply(par, cols, ys, (yOff + p0) * 4L, outSize);
                 }
                 if (bias != null) addBias(ys, yOff, bias, gi * mg, mg, outSize);
+            }
+        }
+    }
+
+    /**
+     * Whether the product takes positions as rows: one group, a constant weight, the unfolded input and
+     * the product within the chunk budget, and fewer tile elements computed than with positions as
+     * columns (rows come in 4s and columns in panels of {@link FloatGemm#NRW}, so the two layouts
+     * pad differently: 196 positions x 192 channels is exact as rows, 240 x 192 as columns).
+     */
+    private boolean positionsAsRows(Tensor w, int batch, int m, int outSize, int k) {
+        if (group != 1 || w != constantWeight || layout == Layout.POSITIONS_AS_COLUMNS) return false;
+        long rows = (long) batch * outSize;
+        if (rows * k > chunkFloats || rows * m > chunkFloats) return false;
+        if (layout == Layout.POSITIONS_AS_ROWS) return true;
+        long asRows = roundUp(rows, FloatGemm.MR) * roundUp(m, FloatGemm.NRW);
+        long asColumns = batch * roundUp(m, FloatGemm.MR) * roundUp(outSize, FloatGemm.NRW);
+        return asRows < asColumns;
+    }
+
+    private static long roundUp(long n, int to) {
+        return (n + to - 1) / to * to;
+    }
+
+    /** Y = (col x W^T + bias)^T per batch item, positions as the product's rows (see the class comment). */
+    private void productByRows(Parallel par, MemorySegment xs, Tensor b, MemorySegment ys, ConvGeometry.Resolved r,
+                               int batch, int channels, int m) {
+        int positions = r.outSize();
+        int k = channels * r.kernelSize();
+        int rows = batch * positions;
+        if (weightPanels == null) {
+            Tensor w = constantWeight;
+            weightPanels = setup.shared(List.of(w, "vector-gemm-panels-" + FloatGemm.NRW + "-transposed"),
+                    () -> PackedMatrix.of(Segments.of(w), 0, k, m, true));
+        }
+        copyGroup(xs, 0, batch * channels * r.inSize());
+        unfoldA = gemm.rowsOfA(rows, k);
+        unfoldChannels = channels;
+        try {
+            if ((long) rows * k < IM2COL_PARALLEL_MIN || par.threads() <= 1) unfoldRows(0, rows);
+            else par.forRange(rows, unfoldRowsBody);
+        } finally {
+            unfoldA = null;
+        }
+        long bytes = (long) rows * m * 4L;
+        if (rowsProduct == null || rowsProduct.byteSize() < bytes) rowsProduct = Arena.ofAuto().allocate(bytes, 64);
+        gemm.epilogue(b == null ? null : Segments.of(b), m, FloatGemm.ACT_NONE, -1, null);
+        gemm.multiply(par, weightPanels, rowsProduct, 0, m);
+        // [N][positions][M] -> [N][M][positions], through heap copies: two bulk copies and a blocked
+        // transpose beat element-wise segment access.
+        int size = rows * m;
+        if (transposeIn.length < size) {
+            transposeIn = new float[size];
+            transposeOut = new float[size];
+        }
+        float[] in = transposeIn, out = transposeOut;
+        MemorySegment.copy(rowsProduct, FLOAT_LE, 0, in, 0, size);
+        final int tb = 16;
+        for (int n = 0; n < batch; n++) {
+            int base = n * positions * m;
+            for (int i0 = 0; i0 < positions; i0 += tb) {
+                int i1 = Math.min(positions, i0 + tb);
+                for (int j0 = 0; j0 < m; j0 += tb) {
+                    int j1 = Math.min(m, j0 + tb);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) out[base + j * positions + i] = in[base + i * m + j];
+                    }
+                }
+            }
+        }
+        MemorySegment.copy(out, 0, ys, FLOAT_LE, 0, size);
+    }
+
+    /**
+     * Rows [q0, q1) of the unfolded input as A's rows: row q = n*OH*OW + oy*OW + ox holds, at column
+     * (c, ky, kx), X[n, c, oy*sH - padTop + ky*dH, ox*sW - padLeft + kx*dW] (zero in the padding).
+     * With dW = 1 each (c, ky) is one run of the input row, copied in bulk.
+     */
+    private void unfoldRows(int q0, int q1) {
+        final ConvGeometry.Resolved r = geometry;
+        final float[] x = xGroup, a = unfoldA;
+        final int channels = unfoldChannels;
+        final int kH = r.kH, kW = r.kW, inH = r.inH, inW = r.inW, outW = r.outW, positions = r.outSize();
+        final int k = channels * kH * kW;
+        for (int q = q0; q < q1; q++) {
+            int n = q / positions, pos = q - n * positions;
+            int oy = pos / outW, ox = pos - oy * outW;
+            int ix0 = ox * r.sW - r.padLeft;
+            int kxLo = 0, kxHi = kW;
+            if (r.dW == 1) {
+                kxLo = Math.min(kW, Math.max(0, -ix0));
+                kxHi = Math.max(kxLo, Math.min(kW, inW - ix0));
+            }
+            int dst = q * k;
+            for (int c = 0; c < channels; c++) {
+                int plane = (n * channels + c) * inH * inW;
+                for (int ky = 0; ky < kH; ky++, dst += kW) {
+                    int iy = oy * r.sH - r.padTop + ky * r.dH;
+                    if (iy < 0 || iy >= inH) {
+                        Arrays.fill(a, dst, dst + kW, 0f);
+                        continue;
+                    }
+                    int src = plane + iy * inW + ix0;
+                    if (r.dW == 1) {
+                        if (kxLo > 0) Arrays.fill(a, dst, dst + kxLo, 0f);
+                        if (kxHi > kxLo) System.arraycopy(x, src + kxLo, a, dst + kxLo, kxHi - kxLo);
+                        if (kxHi < kW) Arrays.fill(a, dst + kxHi, dst + kW, 0f);
+                    } else {
+                        for (int kx = 0; kx < kW; kx++) {
+                            int ix = ix0 + kx * r.dW;
+                            a[dst + kx] = ix >= 0 && ix < inW ? x[src + kx * r.dW] : 0f;
+                        }
+                    }
+                }
             }
         }
     }

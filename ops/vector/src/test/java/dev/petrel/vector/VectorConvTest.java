@@ -118,6 +118,7 @@ class VectorConvTest {
                          @ForAll @IntRange(min = 0, max = 3) int pt, @ForAll @IntRange(min = 0, max = 3) int pl,
                          @ForAll @IntRange(min = 0, max = 3) int pb, @ForAll @IntRange(min = 0, max = 3) int pr,
                          @ForAll("autoPad") String autoPad, @ForAll boolean constantW, @ForAll boolean withBias,
+                         @ForAll VectorConvKernel.Layout layout,
                          @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
         if (depthwise) cg = 1;
         if (rank == 1) {
@@ -150,7 +151,33 @@ class VectorConvTest {
         }
         int[] consts = constantW ? new int[] {1, 2} : new int[0];
         Tensor expected = run(PORTABLE, 1, "Conv", 11, attrs, consts, x, w, b);
-        assertClose(run(VECTOR, threads, "Conv", 11, attrs, consts, x, w, b), expected, cg * kh * kw);
+        assertClose(withLayout(layout, () -> run(VECTOR, threads, "Conv", 11, attrs, consts, x, w, b)), expected, cg * kh * kw);
+    }
+
+    private static Tensor withLayout(VectorConvKernel.Layout layout, java.util.function.Supplier<Tensor> conv) {
+        VectorConvKernel.Layout saved = VectorConvKernel.layout;
+        VectorConvKernel.layout = layout;
+        try {
+            return conv.get();
+        } finally {
+            VectorConvKernel.layout = saved;
+        }
+    }
+
+    @Test
+    void patchEmbeddingTakesPositionsAsRows() {
+        // ViT's patchify at 224x224 (196 positions, 192 channels) fills the row layout's tiles exactly.
+        Random rnd = new Random(7);
+        Tensor x = random(rnd, 1, 3, 224, 224);
+        Tensor w = random(rnd, 192, 3, 16, 16);
+        Tensor b = random(rnd, 192);
+        List<Attribute> attrs = List.of(Attribute.ofInts("strides", ints(16, 16)), Attribute.ofInts("kernel_shape", ints(16, 16)));
+        Tensor expected = run(PORTABLE, 1, "Conv", 11, attrs, new int[] {1, 2}, x, w, b);
+        // The automatic choice (positions as rows here) and the column layout give the same values.
+        assertClose(withLayout(VectorConvKernel.Layout.AUTO, () -> run(VECTOR, 2, "Conv", 11, attrs, new int[] {1, 2}, x, w, b)),
+                expected, 768);
+        assertClose(withLayout(VectorConvKernel.Layout.POSITIONS_AS_COLUMNS,
+                () -> run(VECTOR, 1, "Conv", 11, attrs, new int[] {1, 2}, x, w, b)), expected, 768);
     }
 
     @Property(tries = 60)
