@@ -23,6 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
  * this kernel. Each lane computes both branches and keeps one: blends are cheaper than splitting
  * lanes, and the exp is this class's own (exponent bits plus a degree-7 polynomial) so it never falls
  * back to a scalar library call.
+ *
+ * <p>GELU needs erf to an absolute error only (its result is x·(1 + erf)/2, so erf's relative accuracy
+ * near 0 is lost in the 1 +), and takes a cheaper form: {@code erf(z) = z·P(z²)/Q(z²)} with P and Q of
+ * degree 5 on z clamped to ±{@link #GELU_CLAMP}, where the quotient is exactly 1 in float. About 16
+ * operations and one division instead of about 40: measured, GELU was 1.15 ms of a 29 ms SLAB-DeiT-224
+ * run before. Maximum absolute error of that erf about 3.1e-7 (the fit's coefficients rounded to float and
+ * tuned ulp by ulp in float arithmetic with FMA), so GELU is within about 2 ulps.
  */
 final class VectorErf implements Kernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -35,6 +42,13 @@ final class VectorErf implements Kernel {
             Q3 = -0.11002787202596664f, Q4 = 0.02640622854232788f, Q5 = -0.004761728458106518f,
             Q6 = 0.0005997729022055864f, Q7 = -4.698667908087373e-05f, Q8 = 1.7697536804917036e-06f,
             Q9 = -7.441916416439653e-09f;
+
+    /** GELU's erf: numerator and denominator coefficients (G0 + G1·s + ..., H0 = 1), and the clamp. */
+    private static final float G0 = 1.1283788681030273f, G1 = 0.19297653436660767f, G2 = 0.05308481305837631f,
+            G3 = 0.003876481903716922f, G4 = 0.0002874933707062155f, G5 = 2.030807991104666e-06f;
+    private static final float H1 = 0.5043525695800781f, H2 = 0.11516902595758438f, H3 = 0.015188663266599178f,
+            H4 = 0.0011897835647687316f, H5 = 3.8030884752515703e-05f;
+    static final float GELU_CLAMP = 3.925f;
 
     private static final float LOG2E = 1.4426950408889634f;
     private static final float LN2_HI = 0.693145751953125f;
@@ -95,8 +109,10 @@ final class VectorErf implements Kernel {
     private static void loop(int fn, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
         if (fn == GELU_TANH) {
             tanhLoop(x, xo, bias, y, yo, n);
+        } else if (fn == GELU) {
+            geluLoop(x, xo, bias, y, yo, n);
         } else {
-            erfLoop(fn == GELU, x, xo, bias, y, yo, n);
+            erfLoop(x, xo, bias, y, yo, n);
         }
     }
 
@@ -105,8 +121,8 @@ final class VectorErf implements Kernel {
      * that crosses a call C2 did not inline is boxed on the heap, and these are the hottest elementwise loops.
      */
 
-    /** erf, or with {@code gelu} 0.5·x·(1 + erf(x/√2)), over n (a multiple of the vector length) elements. */
-    private static void erfLoop(boolean gelu, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+    /** erf over n (a multiple of the vector length) elements. */
+    private static void erfLoop(MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
         final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
                 s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
         final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
@@ -119,16 +135,13 @@ final class VectorErf implements Kernel {
         final FloatVector one = FloatVector.broadcast(S, 1f);
         final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
         final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
-        // x/√2 for GELU, x itself (times exactly 1) for erf; the GELU factors 0.5·x or, for erf, 1·1 and no +1.
-        final float scale = gelu ? INV_SQRT2 : 1f;
-        final float add = gelu ? 1f : 0f;
         final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
         final int l = S.length();
         for (int i = 0; i < n; i += l) {
             long o = i * 4L;
             FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
             if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
-            FloatVector z = v.mul(scale);
+            FloatVector z = v;
             FloatVector t = z.abs();
             FloatVector s = t.mul(t);
             FloatVector small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(t);
@@ -143,8 +156,26 @@ final class VectorErf implements Kernel {
             FloatVector e = one.sub(ex).blend(small, t.lt(SPLIT)).blend(one, t.compare(VectorOperators.GE, 4f));
             // erf is odd: |erf| takes the sign of its argument (a NaN stays NaN).
             e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-            FloatVector res = gelu ? v.mul(e.add(add)).mul(0.5f) : e;
-            res.intoMemorySegment(y, yo + o, LE);
+            e.intoMemorySegment(y, yo + o, LE);
+        }
+    }
+
+    /** 0.5·x·(1 + erf(x/√2)) with the rational erf (class comment), over n (a multiple of the vector length) elements. */
+    private static void geluLoop(MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+        final FloatVector g0 = FloatVector.broadcast(S, G0), g1 = FloatVector.broadcast(S, G1), g2 = FloatVector.broadcast(S, G2),
+                g3 = FloatVector.broadcast(S, G3), g4 = FloatVector.broadcast(S, G4), g5 = FloatVector.broadcast(S, G5);
+        final FloatVector h1 = FloatVector.broadcast(S, H1), h2 = FloatVector.broadcast(S, H2), h3 = FloatVector.broadcast(S, H3),
+                h4 = FloatVector.broadcast(S, H4), h5 = FloatVector.broadcast(S, H5), one = FloatVector.broadcast(S, 1f);
+        final int l = S.length();
+        for (int i = 0; i < n; i += l) {
+            long o = i * 4L;
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
+            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
+            FloatVector z = v.mul(INV_SQRT2).min(GELU_CLAMP).max(-GELU_CLAMP);
+            FloatVector s = z.mul(z);
+            FloatVector p = g5.fma(s, g4).fma(s, g3).fma(s, g2).fma(s, g1).fma(s, g0);
+            FloatVector q = h5.fma(s, h4).fma(s, h3).fma(s, h2).fma(s, h1).fma(s, one);
+            v.mul(z.mul(p).div(q).add(1f)).mul(0.5f).intoMemorySegment(y, yo + o, LE);
         }
     }
 
@@ -187,37 +218,20 @@ final class VectorErf implements Kernel {
         }
     }
 
+    /** {@link #geluLoop} on a float array. */
     private static void geluArray(float[] t, int off, int n) {
-        final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
-                s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
-        final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
-                q3 = FloatVector.broadcast(S, Q3), q4 = FloatVector.broadcast(S, Q4), q5 = FloatVector.broadcast(S, Q5),
-                q6 = FloatVector.broadcast(S, Q6), q7 = FloatVector.broadcast(S, Q7), q8 = FloatVector.broadcast(S, Q8),
-                q9 = FloatVector.broadcast(S, Q9);
-        final FloatVector e2 = FloatVector.broadcast(S, 0.5f), e3 = FloatVector.broadcast(S, 1f / 6),
-                e4 = FloatVector.broadcast(S, 1f / 24), e5 = FloatVector.broadcast(S, 1f / 120),
-                e6 = FloatVector.broadcast(S, 1f / 720), e7 = FloatVector.broadcast(S, 1f / 5040);
-        final FloatVector one = FloatVector.broadcast(S, 1f);
-        final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
-        final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
-        final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
+        final FloatVector g0 = FloatVector.broadcast(S, G0), g1 = FloatVector.broadcast(S, G1), g2 = FloatVector.broadcast(S, G2),
+                g3 = FloatVector.broadcast(S, G3), g4 = FloatVector.broadcast(S, G4), g5 = FloatVector.broadcast(S, G5);
+        final FloatVector h1 = FloatVector.broadcast(S, H1), h2 = FloatVector.broadcast(S, H2), h3 = FloatVector.broadcast(S, H3),
+                h4 = FloatVector.broadcast(S, H4), h5 = FloatVector.broadcast(S, H5), one = FloatVector.broadcast(S, 1f);
         final int l = S.length();
         for (int i = off, end = off + n; i < end; i += l) {
             FloatVector v = FloatVector.fromArray(S, t, i);
-            FloatVector z = v.mul(INV_SQRT2);
-            FloatVector x = z.abs();
-            FloatVector s = x.mul(x);
-            FloatVector small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(x);
-            FloatVector u = x.min(4f);
-            FloatVector a = q9.fma(u, q8).fma(u, q7).fma(u, q6).fma(u, q5).fma(u, q4).fma(u, q3).fma(u, q2).fma(u, q1).fma(u, q0);
-            FloatVector j = a.fma(log2e, round);
-            FloatVector k = j.sub(round);
-            FloatVector r = k.fma(ln2hi, a).add(k.mul(ln2lo));
-            FloatVector p = e7.fma(r, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
-            FloatVector ex = p.mul(j.reinterpretAsInts().sub(roundBits).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector e = one.sub(ex).blend(small, x.lt(SPLIT)).blend(one, x.compare(VectorOperators.GE, 4f));
-            e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-            v.mul(e.add(1f)).mul(0.5f).intoArray(t, i);
+            FloatVector z = v.mul(INV_SQRT2).min(GELU_CLAMP).max(-GELU_CLAMP);
+            FloatVector s = z.mul(z);
+            FloatVector p = g5.fma(s, g4).fma(s, g3).fma(s, g2).fma(s, g1).fma(s, g0);
+            FloatVector q = h5.fma(s, h4).fma(s, h3).fma(s, h2).fma(s, h1).fma(s, one);
+            v.mul(z.mul(p).div(q).add(1f)).mul(0.5f).intoArray(t, i);
         }
     }
 

@@ -71,6 +71,39 @@ class VectorErfTest {
         assertThat((double) y[9]).isCloseTo(1.1283791670955126e-30, org.assertj.core.data.Offset.offset(1e-36));
     }
 
+    @Test
+    void geluSweepWithinTwoUlps() {
+        // GELU's cheaper erf (a rational form, absolute error about 3e-7): every 7th float step over
+        // [-12, 12] against GELU in double precision, relative to max(1, |x|) since GELU is about x or 0.
+        int n = 0;
+        float[] x = new float[1 << 22];
+        for (float v = -12f; v <= 12f && n < x.length; v += 24f / x.length) x[n++] = v;
+        x = java.util.Arrays.copyOf(x, n);
+        float[] got = ElementwiseHarness.run(VECTOR, 1, "dev.petrel", "Gelu", 1, List.of(), NONE, Tensor.of(x, n)).toFloatArray();
+        // The portable Gelu computes in double and rounds once.
+        float[] want = ElementwiseHarness.run(PORTABLE, 1, "dev.petrel", "Gelu", 1, List.of(), NONE, Tensor.of(x, n)).toFloatArray();
+        double max = 0;
+        float worst = 0;
+        for (int i = 0; i < n; i++) {
+            double d = Math.abs((double) got[i] - want[i]) / Math.max(1, Math.abs(x[i]));
+            if (d > max) {
+                max = d;
+                worst = x[i];
+            }
+        }
+        System.out.println("vector gelu sweep: " + n + " values, max error " + max + " (relative to max(1, |x|)) at x=" + worst);
+        assertThat(max).as("at x=%s", worst).isLessThanOrEqualTo(3.5e-7);
+        // Past the clamp erf is exactly -1 or 1: GELU is exactly (-)0 far left, x far right; NaN stays NaN.
+        float[] edge = ElementwiseHarness.run(VECTOR, 1, "dev.petrel", "Gelu", 1, List.of(), NONE,
+                Tensor.of(new float[] {-6f, -1e4f, 6f, 1e4f, Float.NaN, -0f}, 6)).toFloatArray();
+        assertThat(edge[0]).isEqualTo(-0f);
+        assertThat(edge[1]).isEqualTo(-0f);
+        assertThat(edge[2]).isEqualTo(6f);
+        assertThat(edge[3]).isEqualTo(1e4f);
+        assertThat(edge[4]).isNaN();
+        assertThat(Float.floatToRawIntBits(edge[5])).isEqualTo(Float.floatToRawIntBits(-0f));
+    }
+
     @Property(tries = 40)
     void anyLengthMatchesPortable(@ForAll @IntRange(min = 1, max = 300) int n, @ForAll long seed) {
         Random rnd = new Random(seed);
