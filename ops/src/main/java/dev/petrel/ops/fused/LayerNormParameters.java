@@ -20,6 +20,14 @@ public final class LayerNormParameters {
         this.epsilon = node.attributes().getFloat("epsilon", 1e-5f);
     }
 
+    /**
+     * For a kernel of ONNX's own LayerNormalization that has checked, for the run at hand, that it
+     * normalizes over the last axis only: the same per-run parameters with {@code epsilon}.
+     */
+    public LayerNormParameters(float epsilon) {
+        this.epsilon = epsilon;
+    }
+
     /** Checks {@code x}, loads Scale {@code s} and B {@code b} (may be null: zeros); returns the last axis' length. */
     public int load(Tensor x, Tensor s, Tensor b) {
         if (x.rank() == 0) throw new IllegalArgumentException("LayerNormalization input must have rank >= 1, got " + x.describe());

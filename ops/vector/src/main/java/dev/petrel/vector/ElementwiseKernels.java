@@ -9,7 +9,7 @@ import dev.petrel.spi.KernelSetup;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Registers the vector elementwise and fused kernels (FLOAT): Erf, Gelu, LayerNormalization, FusedMatMul, and on request Add/Sub/Mul/Div. */
+/** Registers the vector elementwise and fused kernels (FLOAT): Erf, Gelu, LayerNormalization (Petrel's and ONNX's), FusedMatMul, and on request Add/Sub/Mul/Div. */
 final class ElementwiseKernels {
     /** Petrel's operator domain, as the portable fused kernels register it. */
     private static final String PETREL = "dev.petrel";
@@ -40,6 +40,10 @@ final class ElementwiseKernels {
         }
         r.add(PETREL, "Gelu", 1, 1, f, VectorGeluKernel::new);
         r.add(PETREL, "LayerNormalization", 1, 1, f, VectorLayerNormKernel::new);
+        r.add("", "LayerNormalization", 17, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorOnnxLayerNormKernel(node, setup); }
+        });
         r.add(PETREL, "FusedMatMul", 1, 1, f, new KernelFactory() {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorFusedMatMulKernel(node, setup); }

@@ -33,7 +33,11 @@ final class VectorLayerNormKernel implements Kernel {
     private int n;
 
     VectorLayerNormKernel(Node node) {
-        this.params = new LayerNormParameters(node);
+        this(new LayerNormParameters(node));
+    }
+
+    VectorLayerNormKernel(LayerNormParameters params) {
+        this.params = params;
     }
 
     @Override

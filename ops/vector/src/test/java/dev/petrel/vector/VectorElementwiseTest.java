@@ -14,6 +14,7 @@ import dev.petrel.graph.Attributes;
 import dev.petrel.graph.Node;
 import java.util.List;
 import java.util.Random;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -39,8 +40,8 @@ class VectorElementwiseTest {
     void vectorKernelsAreSelected() {
         DType[] f = {DType.FLOAT, DType.FLOAT, DType.FLOAT};
         for (String[] op : new String[][] {{"", "Erf"}, {"", "Add"}, {"", "Div"}, {PETREL, "Gelu"}, {PETREL, "LayerNormalization"},
-                {PETREL, "FusedMatMul"}}) {
-            Node n = new Node("n", op[1], op[0], op[0].isEmpty() ? 13 : 1, List.of("a", "b"), List.of("y"), new Attributes(List.of()));
+                {"", "LayerNormalization"}, {PETREL, "FusedMatMul"}}) {
+            Node n = new Node("n", op[1], op[0], op[0].isEmpty() ? 17 : 1, List.of("a", "b"), List.of("y"), new Attributes(List.of()));
             assertThat(WITH_BINARY.find(n, f).backend()).as(op[1]).isEqualTo("vector");
         }
     }
@@ -119,6 +120,27 @@ class VectorElementwiseTest {
         List<Attribute> attrs = List.of(Attribute.ofInt("axis", -1), Attribute.ofFloat("epsilon", 1e-5f));
         assertNear(run(VECTOR, threads, PETREL, "LayerNormalization", 1, attrs, new int[] {1, 2}, x, s, b),
                 run(PORTABLE, 1, PETREL, "LayerNormalization", 1, attrs, new int[] {1, 2}, x, s, b), 1e-5, 1e-5);
+    }
+
+    @Property(tries = 80)
+    void onnxLayerNormMatchesPortable(@ForAll @IntRange(min = 1, max = 3) int rank, @ForAll @IntRange(min = 1, max = 7) int d0,
+                                      @ForAll @IntRange(min = 1, max = 70) int n, @ForAll @IntRange(min = -3, max = 2) int axis,
+                                      @ForAll boolean bias, @ForAll boolean oneValue, @ForAll @IntRange(min = 1, max = 2) int threads,
+                                      @ForAll long seed) {
+        // ONNX's LayerNormalization: the last axis runs the vector rows, any other axis the portable kernel.
+        Assume.that(axis >= -rank && axis < rank);
+        int[] dims = rank == 1 ? new int[] {n} : rank == 2 ? new int[] {d0, n} : new int[] {2, d0, n};
+        int a = axis < 0 ? axis + rank : axis;
+        int[] normDims = java.util.Arrays.copyOfRange(dims, a, rank);
+        // Scale and B broadcast to the normalized shape: the whole shape, or one value.
+        int[] paramDims = oneValue ? new int[] {1} : normDims;
+        Random rnd = new Random(seed);
+        Tensor x = gaussian(rnd, 3, dims);
+        Tensor s = gaussian(rnd, 1, paramDims);
+        Tensor b = bias ? gaussian(rnd, 1, paramDims) : null;
+        List<Attribute> attrs = List.of(Attribute.ofInt("axis", axis), Attribute.ofFloat("epsilon", 1e-5f));
+        assertNear(run(VECTOR, threads, "", "LayerNormalization", 17, attrs, new int[] {1, 2}, x, s, b),
+                run(PORTABLE, 1, "", "LayerNormalization", 17, attrs, new int[] {1, 2}, x, s, b), 1e-5, 1e-5);
     }
 
     @Property(tries = 100)
