@@ -59,6 +59,10 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulKernel(node, setup); }
         });
+        registry.add("", "Transpose", 1, KernelRegistry.LATEST, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorTransposeKernel(node, setup); }
+        });
         registry.add("", "Gemm", 7, KernelRegistry.LATEST, f, new KernelFactory() {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorGemmKernel(node, setup); }
