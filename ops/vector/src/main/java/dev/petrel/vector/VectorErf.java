@@ -24,17 +24,19 @@ import jdk.incubator.vector.VectorSpecies;
  * lanes, and the exp is this class's own (exponent bits plus a degree-7 polynomial) so it never falls
  * back to a scalar library call.
  *
- * <p>GELU needs erf to an absolute error only (its result is x·(1 + erf)/2, so erf's relative accuracy
- * near 0 is lost in the 1 +), and takes a cheaper form: {@code erf(z) = z·P(z²)/Q(z²)} with P and Q of
- * degree 5 on z clamped to ±{@link #GELU_CLAMP}, where the quotient is exactly 1 in float. About 16
- * operations and one division instead of about 40: measured, GELU was 1.15 ms of a 29 ms SLAB-DeiT-224
- * run before. Maximum absolute error of that erf about 3.1e-7 (the fit's coefficients rounded to float and
- * tuned ulp by ulp in float arithmetic with FMA), so GELU's absolute error is at most about 1.6e-7·|x|
- * (2.4e-7 relative to max(1, |x|) measured over [-12, 12]): within a few ulps wherever GELU is not
- * small. In the far negative tail, where GELU itself is below 1e-4 (x < -4), that absolute error is a
- * large relative one (about 5% at x = -4.5, where GELU is -1.5e-5), and past x = -5.55 GELU is exactly
- * -0 instead of a value below 2e-7: the price of not computing erfc there. The tanh form most models
- * may use instead differs from the erf form by up to 5e-4.
+ * <p>{@link FloatGemm}'s fused GELU epilogue ({@link #geluInPlace}, fp32 products only) takes a cheaper
+ * erf: {@code erf(z) = z·P(z²)/Q(z²)} with P and Q of degree 5 on z clamped to ±{@link #GELU_CLAMP}, where
+ * the quotient is exactly 1 in float. About 16 operations and one division instead of about 40: measured,
+ * GELU was 1.15 ms of a 29 ms SLAB-DeiT-224 run before. Its erf's absolute error is about 3.1e-7 (the
+ * fit's coefficients rounded to float and tuned ulp by ulp in float arithmetic with FMA), so GELU's is at
+ * most about 1.6e-7·|x| (2.4e-7 relative to max(1, |x|) measured over [-12, 12]): a few ulps wherever
+ * GELU is not small, which the fp32 product that reads it cannot tell from its own rounding. In the far
+ * negative tail, where GELU itself is below 1e-4 (x < -4), that is a large relative error, and past
+ * x = -5.55 GELU is exactly -0 instead of a value below 2e-7. Everything else that computes GELU (the Gelu
+ * operator, int8 products, the decoder) keeps the accurate erf above: an int8 product quantizes GELU's
+ * output, and there an error of a few 1e-7 moves values across rounding steps (measured: int8 MiniLM
+ * 1e-6 from ONNX Runtime with the accurate erf, 0.3 with the cheap one on one padded batch).
+ * (The tanh form that models may use instead differs from the erf form by up to 4.7e-4.)
  */
 final class VectorErf implements Kernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -114,10 +116,8 @@ final class VectorErf implements Kernel {
     private static void loop(int fn, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
         if (fn == GELU_TANH) {
             tanhLoop(x, xo, bias, y, yo, n);
-        } else if (fn == GELU) {
-            geluLoop(x, xo, bias, y, yo, n);
         } else {
-            erfLoop(x, xo, bias, y, yo, n);
+            erfLoop(fn == GELU, x, xo, bias, y, yo, n);
         }
     }
 
@@ -126,8 +126,8 @@ final class VectorErf implements Kernel {
      * that crosses a call C2 did not inline is boxed on the heap, and these are the hottest elementwise loops.
      */
 
-    /** erf over n (a multiple of the vector length) elements. */
-    private static void erfLoop(MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
+    /** erf, or with {@code gelu} 0.5·x·(1 + erf(x/√2)), over n (a multiple of the vector length) elements. */
+    private static void erfLoop(boolean gelu, MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
         final FloatVector s0 = FloatVector.broadcast(S, S0), s1 = FloatVector.broadcast(S, S1), s2 = FloatVector.broadcast(S, S2),
                 s3 = FloatVector.broadcast(S, S3), s4 = FloatVector.broadcast(S, S4), s5 = FloatVector.broadcast(S, S5);
         final FloatVector q0 = FloatVector.broadcast(S, Q0), q1 = FloatVector.broadcast(S, Q1), q2 = FloatVector.broadcast(S, Q2),
@@ -140,13 +140,16 @@ final class VectorErf implements Kernel {
         final FloatVector one = FloatVector.broadcast(S, 1f);
         final FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
         final FloatVector ln2hi = FloatVector.broadcast(S, -LN2_HI), ln2lo = FloatVector.broadcast(S, -LN2_LO);
+        // x/√2 for GELU, x itself (times exactly 1) for erf; the GELU factors 0.5·x or, for erf, 1·1 and no +1.
+        final float scale = gelu ? INV_SQRT2 : 1f;
+        final float add = gelu ? 1f : 0f;
         final int roundBits = Float.floatToRawIntBits(ROUND) - 127;
         final int l = S.length();
         for (int i = 0; i < n; i += l) {
             long o = i * 4L;
             FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
             if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
-            FloatVector z = v;
+            FloatVector z = v.mul(scale);
             FloatVector t = z.abs();
             FloatVector s = t.mul(t);
             FloatVector small = s5.fma(s, s4).fma(s, s3).fma(s, s2).fma(s, s1).fma(s, s0).mul(t);
@@ -161,26 +164,8 @@ final class VectorErf implements Kernel {
             FloatVector e = one.sub(ex).blend(small, t.lt(SPLIT)).blend(one, t.compare(VectorOperators.GE, 4f));
             // erf is odd: |erf| takes the sign of its argument (a NaN stays NaN).
             e = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-            e.intoMemorySegment(y, yo + o, LE);
-        }
-    }
-
-    /** 0.5·x·(1 + erf(x/√2)) with the rational erf (class comment), over n (a multiple of the vector length) elements. */
-    private static void geluLoop(MemorySegment x, long xo, MemorySegment bias, MemorySegment y, long yo, int n) {
-        final FloatVector g0 = FloatVector.broadcast(S, G0), g1 = FloatVector.broadcast(S, G1), g2 = FloatVector.broadcast(S, G2),
-                g3 = FloatVector.broadcast(S, G3), g4 = FloatVector.broadcast(S, G4), g5 = FloatVector.broadcast(S, G5);
-        final FloatVector h1 = FloatVector.broadcast(S, H1), h2 = FloatVector.broadcast(S, H2), h3 = FloatVector.broadcast(S, H3),
-                h4 = FloatVector.broadcast(S, H4), h5 = FloatVector.broadcast(S, H5), one = FloatVector.broadcast(S, 1f);
-        final int l = S.length();
-        for (int i = 0; i < n; i += l) {
-            long o = i * 4L;
-            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + o, LE);
-            if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, o, LE));
-            FloatVector z = v.mul(INV_SQRT2).min(GELU_CLAMP).max(-GELU_CLAMP);
-            FloatVector s = z.mul(z);
-            FloatVector p = g5.fma(s, g4).fma(s, g3).fma(s, g2).fma(s, g1).fma(s, g0);
-            FloatVector q = h5.fma(s, h4).fma(s, h3).fma(s, h2).fma(s, h1).fma(s, one);
-            v.mul(z.mul(p).div(q).add(1f)).mul(0.5f).intoMemorySegment(y, yo + o, LE);
+            FloatVector res = gelu ? v.mul(e.add(add)).mul(0.5f) : e;
+            res.intoMemorySegment(y, yo + o, LE);
         }
     }
 
@@ -223,7 +208,7 @@ final class VectorErf implements Kernel {
         }
     }
 
-    /** {@link #geluLoop} on a float array. */
+    /** GELU with the rational erf (class comment) on a float array. */
     private static void geluArray(float[] t, int off, int n) {
         final FloatVector g0 = FloatVector.broadcast(S, G0), g1 = FloatVector.broadcast(S, G1), g2 = FloatVector.broadcast(S, G2),
                 g3 = FloatVector.broadcast(S, G3), g4 = FloatVector.broadcast(S, G4), g5 = FloatVector.broadcast(S, G5);
