@@ -120,7 +120,7 @@ final class AttentionFusion implements Pass {
         if (newTranspose != null) g.insertBefore(attention, newTranspose);
         removed.remove(pv);
         g.removeAll(removed);
-        absorbHeadTransposes(g, attention);
+        if (!absorbHeadTransposes(g, attention)) absorbPackedQkv(g, attention);
         return true;
     }
 
@@ -133,16 +133,16 @@ final class AttentionFusion implements Pass {
      * only feeds such a Transpose, the attention reads and writes [B, S, H, D] itself
      * ({@code sequence_major=1}) and the four Transposes go.
      */
-    private static void absorbHeadTransposes(GraphEdit g, Node attention) {
-        if (attention.attributes().getInt("k_transposed", 0) != 0) return;
+    private static boolean absorbHeadTransposes(GraphEdit g, Node attention) {
+        if (attention.attributes().getInt("k_transposed", 0) != 0) return false;
         List<Node> inputs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Node t = g.producer(attention.input(i));
-            if (!isHeadSwap(t) || !g.onlyFeeds(out(t), attention) || inputs.contains(t)) return;
+            if (!isHeadSwap(t) || !g.onlyFeeds(out(t), attention) || inputs.contains(t)) return false;
             inputs.add(t);
         }
         Node after = single(g, out(attention));
-        if (!isHeadSwap(after) || g.isPinned(out(attention))) return;
+        if (!isHeadSwap(after) || g.isPinned(out(attention))) return false;
         List<String> ins = new ArrayList<>(attention.inputs());
         for (int i = 0; i < 3; i++) ins.set(i, inputs.get(i).input(0));
         List<Attribute> attrs = new ArrayList<>(attention.attributes().all());
@@ -152,6 +152,73 @@ final class AttentionFusion implements Pass {
         Set<Node> gone = new LinkedHashSet<>(inputs);
         gone.add(after);
         g.removeAll(gone);
+        return true;
+    }
+
+    private static final long[] PACKED_TO_HEADS = {2, 0, 3, 1, 4};
+
+    /**
+     * ViT's export (timm, Hugging Face) computes Q, K and V in one projection, reshapes it to
+     * [B, S, 3, H, D], transposes that to [3, B, H, S, D], splits it in three along axis 0 and squeezes
+     * each part, then merges the heads of the result with a Transpose to [B, S, H, D]: a copy of the
+     * projection, three more for the split, and one of the output per layer. When that chain feeds only
+     * this attention (Q, K, V in that order) and its output only such a Transpose, the attention reads
+     * the [B, S, 3, H, D] tensor as Q, K and V ({@code qkv_packed=1}) and writes [B, S, H, D].
+     */
+    private static void absorbPackedQkv(GraphEdit g, Node attention) {
+        if (attention.attributes().getInt("k_transposed", 0) != 0) return;
+        Node split = null;
+        Set<Node> gone = new LinkedHashSet<>();
+        for (int i = 0; i < 3; i++) {
+            Node sq = g.producer(attention.input(i));
+            if (!is(sq, "Squeeze") || sq.outputs().size() != 1 || !g.onlyFeeds(out(sq), attention) || !squeezesAxis0(g, sq)) return;
+            Node sp = g.producer(sq.input(0));
+            if (!is(sp, "Split") || (split != null && sp != split) || sp.outputs().size() != 3
+                    || !sp.outputs().get(i).equals(sq.input(0)) || !g.onlyFeeds(sq.input(0), sq)) return;
+            split = sp;
+            gone.add(sq);
+        }
+        if (split.attributes().getInt("axis", 0) != 0 || !evenThirds(g, split)) return;
+        Node t = g.producer(split.input(0));
+        if (!is(t, "Transpose") || t.outputs().size() != 1 || !java.util.Arrays.equals(t.attributes().getInts("perm"), PACKED_TO_HEADS)
+                || !g.onlyFeeds(out(t), split)) return;
+        Node after = single(g, out(attention));
+        if (!isHeadSwap(after) || g.isPinned(out(attention))) return;
+        for (String o : split.outputs()) if (g.isPinned(o)) return;
+        if (g.isPinned(out(t))) return;
+        String packed = t.input(0);
+        List<String> ins = new ArrayList<>(attention.inputs());
+        for (int i = 0; i < 3; i++) ins.set(i, packed);
+        List<Attribute> attrs = new ArrayList<>(attention.attributes().all());
+        attrs.add(Attribute.ofInt("qkv_packed", 1));
+        Node merged = g.petrelNode(attention.name(), OP, ins, List.of(out(after)), attrs);
+        g.replace(attention, merged);
+        gone.add(split);
+        gone.add(t);
+        gone.add(after);
+        g.removeAll(gone);
+    }
+
+    /** Squeeze of axis 0 only: the axes attribute (before opset 13) or constant input. */
+    private static boolean squeezesAxis0(GraphEdit g, Node sq) {
+        long[] axes = sq.attributes().getInts("axes");
+        if (axes == null && sq.inputs().size() > 1 && !sq.input(1).isEmpty()) {
+            dev.petrel.Tensor a = g.constant(sq.input(1));
+            if (a == null || a.dtype() != dev.petrel.DType.INT64 || a.size() != 1) return false;
+            axes = new long[] {a.longs().get(0)};
+        }
+        return axes != null && axes.length == 1 && axes[0] == 0;
+    }
+
+    /** A Split into three equal parts: no split sizes, or sizes 1, 1, 1. */
+    private static boolean evenThirds(GraphEdit g, Node split) {
+        long[] sizes = split.attributes().getInts("split");
+        if (sizes == null && split.inputs().size() > 1 && !split.input(1).isEmpty()) {
+            dev.petrel.Tensor c = g.constant(split.input(1));
+            if (c == null || c.dtype() != dev.petrel.DType.INT64 || c.size() != 3) return false;
+            sizes = new long[] {c.longs().get(0), c.longs().get(1), c.longs().get(2)};
+        }
+        return sizes == null || (sizes.length == 3 && sizes[0] == 1 && sizes[1] == 1 && sizes[2] == 1);
     }
 
     private static boolean isHeadSwap(Node n) {

@@ -19,6 +19,9 @@ import java.util.Arrays;
  *   <li>{@code sequence_major=1}: Q [B, Sq, H, D], K [B, Sk, H, D], V [B, Sk, H, Dv] and the output
  *       [B, Sq, H, Dv], the layout the projections produce before the usual transposes to [B, H, S, D]
  *       (the optimizer removes those transposes); B and H broadcast.</li>
+ *   <li>{@code qkv_packed=1}: Q, K and V are the same tensor [B, S, 3, H, D], a fused QKV projection
+ *       reshaped (ViT's export then transposes it to [3, B, H, S, D] and splits it: the optimizer removes
+ *       those copies); the output is [B, S, H, D] as with {@code sequence_major}.</li>
  * </ul>
  * The additive mask broadcasts to the scores [B, H, Sq, Sk] (or [..., Sq, Sk]) in every layout.
  */
@@ -43,6 +46,10 @@ public final class AttentionGeometry {
         return node.attributes().getInt("sequence_major", 0) != 0;
     }
 
+    public static boolean qkvPacked(Node node) {
+        return node.attributes().getInt("qkv_packed", 0) != 0;
+    }
+
     /**
      * Checks the shapes and plans the offsets.
      *
@@ -50,8 +57,14 @@ public final class AttentionGeometry {
      * @throws UnsupportedFeatureException for ranks or a mask this operator does not take
      */
     public static AttentionGeometry of(Tensor q, Tensor k, Tensor v, Tensor mask, boolean kTransposed, boolean sequenceMajor) {
+        return of(q, k, v, mask, kTransposed, sequenceMajor, false);
+    }
+
+    /** As above, with the {@code qkv_packed} layout. */
+    public static AttentionGeometry of(Tensor q, Tensor k, Tensor v, Tensor mask, boolean kTransposed, boolean sequenceMajor,
+                                       boolean qkvPacked) {
         return new AttentionGeometry(q.dims(), k.dims(), v.dims(), mask == null ? null : mask.dims(), kTransposed, sequenceMajor,
-                q, k, v, mask);
+                qkvPacked, q, k, v, mask);
     }
 
     /** True when this plan was made for these shapes (so a kernel can keep it across runs). */
@@ -68,7 +81,7 @@ public final class AttentionGeometry {
     public long maskBase(int t) { return maskBase == null ? 0 : maskBase[t]; }
 
     private AttentionGeometry(int[] qd, int[] kd, int[] vd, int[] maskDims, boolean kTransposed, boolean sequenceMajor,
-            Tensor q, Tensor k, Tensor v, Tensor mask) {
+            boolean packed, Tensor q, Tensor k, Tensor v, Tensor mask) {
         this.qd = qd.clone();
         this.kd = kd.clone();
         this.vd = vd.clone();
@@ -77,14 +90,24 @@ public final class AttentionGeometry {
         if (sequenceMajor && kTransposed) {
             throw new UnsupportedFeatureException("Attention: sequence_major with k_transposed is not supported");
         }
-        int minRank = sequenceMajor ? 4 : 2;
+        if (packed && (sequenceMajor || kTransposed)) {
+            throw new UnsupportedFeatureException("Attention: qkv_packed with sequence_major or k_transposed is not supported");
+        }
+        if (packed && (qd.length != 5 || qd[2] != 3 || !Arrays.equals(qd, kd) || !Arrays.equals(qd, vd))) {
+            throw new IllegalArgumentException("Attention qkv_packed needs Q, K and V to be one tensor [B, S, 3, H, D], got " + operands);
+        }
+        int minRank = packed ? 5 : sequenceMajor ? 4 : 2;
         if (qd.length < minRank || kd.length < minRank || vd.length < minRank || (sequenceMajor && (qd.length != 4 || kd.length != 4 || vd.length != 4))) {
             throw new UnsupportedFeatureException("Attention needs Q, K, V of rank " + (sequenceMajor ? "4 (sequence_major)" : ">= 2")
                     + ", got " + operands);
         }
         // The (batch, head) axes and the row/column axes of each operand.
         int[] qb, kb, vb;
-        if (sequenceMajor) {
+        if (packed) {
+            sq = sk = qd[1];
+            d = dv = qd[4];
+            qb = kb = vb = new int[] {qd[0], qd[3]};
+        } else if (sequenceMajor) {
             sq = qd[1];
             d = qd[3];
             sk = kd[1];
@@ -123,7 +146,11 @@ public final class AttentionGeometry {
             ms = Broadcast.strides(maskDims, scoreDims);
         }
         pairs = Tensor.checkedSize(batch);
-        if (sequenceMajor) {
+        if (packed) {
+            outDims = new int[] {batch[0], sq, batch[1], dv};
+            qRow = kRow = vRow = 3 * qd[3] * d;
+            yRow = batch[1] * dv;
+        } else if (sequenceMajor) {
             outDims = new int[] {batch[0], sq, batch[1], dv};
             qRow = qd[2] * d;
             kRow = kd[2] * d;
@@ -161,7 +188,15 @@ public final class AttentionGeometry {
                 vo += (long) idx[i] * vs[i];
                 if (ms != null) mo += (long) idx[i] * ms[i];
             }
-            if (sequenceMajor) {
+            if (packed) {
+                // Row (b, s) holds Q, K, V of every head: [3][H][D].
+                long heads = qd[3];
+                long row = ((long) idx[0] * sq * 3) * heads * d + (long) idx[1] * d;
+                qBase[t] = row;
+                kBase[t] = row + heads * d;
+                vBase[t] = row + 2 * heads * d;
+                yBase[t] = ((long) idx[0] * sq * batch[1] + idx[1]) * dv;
+            } else if (sequenceMajor) {
                 // qs/ks/vs count (b, h) pairs of the operand's own [B, H]: b·H + h, or 0 where broadcast.
                 qBase[t] = rowMajorBase(idx, qb, qd[1], d);
                 kBase[t] = rowMajorBase(idx, kb, kd[1], d);

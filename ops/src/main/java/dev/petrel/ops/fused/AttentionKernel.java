@@ -17,6 +17,7 @@ final class AttentionKernel implements Kernel {
     private final float scale;
     private final boolean kTransposed;
     private final boolean sequenceMajor;
+    private final boolean qkvPacked;
     private AttentionGeometry geometry;
     private Head head;
 
@@ -25,6 +26,7 @@ final class AttentionKernel implements Kernel {
         if (Float.isNaN(scale)) throw new IllegalArgumentException("Attention needs the FLOAT attribute scale");
         this.kTransposed = AttentionGeometry.kTransposed(node);
         this.sequenceMajor = AttentionGeometry.sequenceMajor(node);
+        this.qkvPacked = AttentionGeometry.qkvPacked(node);
     }
 
     @Override
@@ -34,7 +36,7 @@ final class AttentionKernel implements Kernel {
         Tensor v = ctx.requireInput(2);
         Tensor mask = ctx.input(3);
         AttentionGeometry g = geometry;
-        if (g == null || !g.fits(q, k, v, mask)) geometry = g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor);
+        if (g == null || !g.fits(q, k, v, mask)) geometry = g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked);
         Tensor y = ctx.output(0, DType.FLOAT, g.outDims);
         int sq = g.sq, sk = g.sk, d = g.d, dv = g.dv;
         boolean sequential = ctx.parallel().threads() == 1;

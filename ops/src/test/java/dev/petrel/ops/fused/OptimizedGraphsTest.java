@@ -74,6 +74,15 @@ class OptimizedGraphsTest {
             return op(type, List.of(), ins);
         }
 
+        /** A node with {@code outputs} outputs. */
+        List<String> ops(String type, int outputs, List<Attribute> attrs, String... ins) {
+            String base = type.toLowerCase() + count++;
+            List<String> outs = new java.util.ArrayList<>();
+            for (int i = 0; i < outputs; i++) outs.add(base + "_" + i);
+            b.node(new Node(base, type, "", 14, List.of(ins), outs, new Attributes(attrs)));
+            return outs;
+        }
+
         Graph output(String... names) {
             for (String n : names) b.output(new ValueInfo(n, DType.FLOAT, null));
             return b.build();
@@ -291,6 +300,28 @@ class OptimizedGraphsTest {
         Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
         assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).containsEntry("Transpose", 3);
         assertThat(attention(opt).attributes().getInt("sequence_major", 0)).isEqualTo(0);
+    }
+
+    @Test
+    void fusesVitPackedQkvAttention() {
+        // timm/Hugging Face ViT: one QKV projection reshaped to [B, S, 3, H, D], transposed to
+        // [3, B, H, S, D], split and squeezed; Kᵀ by a Transpose of the last two axes; output heads merged.
+        int b = 2, s = 5, h = 3, d = 4;
+        G g = new G().input("x", b, s, h * d);
+        String qkv = g.op("Reshape", g.op("MatMul", "x", g.random(h * d, 3 * h * d)), g.constant(Tensor.of(new long[] {b, s, 3, h, d}, 5)));
+        String heads = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {2, 0, 3, 1, 4})), qkv);
+        List<String> parts = g.ops("Split", 3, List.of(Attribute.ofInt("axis", 0)), heads, g.constant(Tensor.of(new long[] {1, 1, 1}, 3)));
+        String axis0 = g.constant(Tensor.of(new long[] {0}, 1));
+        String q = g.op("Squeeze", parts.get(0), axis0);
+        String k = g.op("Squeeze", parts.get(1), axis0);
+        String v = g.op("Squeeze", parts.get(2), axis0);
+        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 1, 3, 2})), k);
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), g.op("Mul", g.op("MatMul", q, kt), g.scalar(0.5f)));
+        String y = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3})), g.op("MatMul", p, v));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
+        // The split, the squeezes and both transposes are gone: the attention reads [B, S, 3, H, D] itself.
+        assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).doesNotContainKeys("Transpose", "Split", "Squeeze", "Softmax");
+        assertThat(attention(opt).attributes().getInt("qkv_packed", 0)).isEqualTo(1);
     }
 
     private static Node attention(Graph g) {

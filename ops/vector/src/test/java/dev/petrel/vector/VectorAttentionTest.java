@@ -162,6 +162,65 @@ class VectorAttentionTest {
         assertThat(run(VECTOR, 2, 0.3f, false, true, seqMajor).toFloatArray()).containsExactly(vector.toFloatArray());
     }
 
+    /**
+     * qkv_packed=1 reads Q, K, V from one [B, S, 3, H, D] tensor (a fused QKV projection, reshaped) and
+     * writes [B, S, H, D]: the same numbers as sequence_major on the three slices. Both kernels, masks,
+     * threads.
+     */
+    @Property(tries = 60)
+    void packedQkvIsTheSlicedSequenceMajorLayout(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 4) int h,
+                                                 @ForAll("seqs") int s, @ForAll @IntRange(min = 1, max = 40) int d,
+                                                 @ForAll boolean masked, @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        Tensor x = random(rnd, b, s, 3, h, d);
+        float[] xv = x.toFloatArray();
+        Tensor[] parts = new Tensor[3];
+        for (int part = 0; part < 3; part++) {
+            float[] pv = new float[b * s * h * d];
+            for (int bs = 0; bs < b * s; bs++) System.arraycopy(xv, (bs * 3 + part) * h * d, pv, bs * h * d, h * d);
+            parts[part] = Tensor.of(pv, b, s, h, d);
+        }
+        Tensor mask = masked ? bertMask(rnd, b, s) : null;
+        Tensor[] sliced = mask == null ? parts : new Tensor[] {parts[0], parts[1], parts[2], mask};
+        Tensor[] packed = mask == null ? new Tensor[] {x, x, x} : new Tensor[] {x, x, x, mask};
+        Tensor expected = run(PORTABLE, 1, 0.3f, false, true, sliced);
+        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", 0.3f), Attribute.ofInt("qkv_packed", 1));
+        Tensor portable = runWith(PORTABLE, 1, attrs, packed);
+        assertThat(portable.dims()).containsExactly(b, s, h, d);
+        assertThat(portable.toFloatArray()).containsExactly(expected.toFloatArray());
+        assertClose(runWith(VECTOR, threads, attrs, packed), expected, d);
+    }
+
+    @Test
+    void packedQkvNeedsOneTensorOfThreeParts() {
+        Tensor x = Tensor.of(new float[2 * 5 * 2 * 4], 1, 5, 2, 2, 4);
+        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", 1f), Attribute.ofInt("qkv_packed", 1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runWith(VECTOR, 1, attrs, x, x, x))
+                .hasMessageContaining("[B, S, 3, H, D]");
+    }
+
+    private static Tensor runWith(KernelRegistry kernels, int threads, List<Attribute> attrs, Tensor... inputs) {
+        Graph.Builder g = new Graph.Builder().opset("", 13).opset("dev.petrel", 1);
+        List<String> in = new ArrayList<>();
+        Map<String, Tensor> feed = new HashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            // The same tensor given twice is one graph input read twice, as the optimizer writes it.
+            int first = java.util.Arrays.asList(inputs).indexOf(inputs[i]);
+            in.add("x" + first);
+            if (first == i) {
+                g.input(new ValueInfo("x" + i, inputs[i].dtype(), null));
+                feed.put("x" + i, inputs[i]);
+            }
+        }
+        g.output(new ValueInfo("y", null, null));
+        g.node(new Node("attn", "Attention", "dev.petrel", 1, in, List.of("y"), new Attributes(attrs)));
+        try (Session s = Model.of(g.build(), kernels).newSession(new Options().threads(threads))) {
+            Tensor first = s.run(feed).get("y");
+            assertThat(s.run(feed).get("y").toFloatArray()).containsExactly(first.toFloatArray());
+            return first;
+        }
+    }
+
     @Test
     void sequenceMajorRejectsOtherRanks() {
         Tensor x = Tensor.of(new float[6], 1, 2, 3);
