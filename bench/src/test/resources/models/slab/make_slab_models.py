@@ -15,6 +15,8 @@ Architecture per SLAB (Guo et al., ICML 2024), with reduced dimensions:
 - SLAB-Swin: patch 4 with patch_norm, stage 1 SLA blocks whose window covers the whole stage (shift 0),
   patch merging (norm then a bias-free reduction), stage 2 softmax window attention (relative position bias,
   shifted windows in odd blocks), final norm, average pool, head.
+- SLAB-PVT: stages of strided patch embedding + RepBN + position embedding, SLA blocks with PVT's separate q
+  and kv projections (kv reshaped to [B, N, 2, C] and indexed; sr_ratio 1, so no spatial reduction).
 Every model writes its random parameters from fixed seeds; BN running statistics, weight/bias and alpha are
 non-trivial.
 """
@@ -94,6 +96,35 @@ class SimplifiedLinearAttention(nn.Module):
         return self.proj(out)
 
 
+class PvtLinearAttention(SimplifiedLinearAttention):
+    """SLAB-PVT's SLA with sr_ratio 1 (no spatial reduction): separate q and kv projections, kv indexed."""
+
+    def __init__(self, dim, num_heads, tokens, kernel_size=5):
+        super().__init__(dim, num_heads, tokens, kernel_size)
+        del self.qkv
+        self.q = nn.Linear(dim, dim, bias=True)
+        self.kv = nn.Linear(dim, dim * 2, bias=True)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        h = self.num_heads
+        c = C // h
+        q = self.q(x)
+        kv = self.kv(x).reshape(B, -1, 2, C).permute(2, 0, 1, 3)
+        k, v = kv[0], kv[1]
+        k = k + self.positional_encoding
+        q = F.relu(q)
+        k = F.relu(k)
+        q, k, v = (t.reshape(B, N, h, c).permute(0, 2, 1, 3).reshape(B * h, N, c) for t in (q, k, v))
+        out = sla(q, k, v)
+        n = int(N ** 0.5)
+        fm = v.reshape(B * h, n, n, c).permute(0, 3, 1, 2)
+        fm = self.dwc(fm).reshape(B * h, c, N).permute(0, 2, 1)
+        out = out + fm
+        out = out.reshape(B, h, N, c).permute(0, 2, 1, 3).reshape(B, N, C)
+        return self.proj(out)
+
+
 class SoftmaxAttention(nn.Module):
     def __init__(self, dim, num_heads):
         super().__init__()
@@ -121,11 +152,11 @@ class Mlp(nn.Module):
 
 
 class DeiTBlock(nn.Module):
-    def __init__(self, dim, heads, tokens, mlp_ratio, linear):
+    def __init__(self, dim, heads, tokens, mlp_ratio, linear, attention=SimplifiedLinearAttention):
         super().__init__()
         norm = LinearNorm if linear else nn.LayerNorm
         self.norm1 = norm(dim)
-        self.attn = SimplifiedLinearAttention(dim, heads, tokens) if linear else SoftmaxAttention(dim, heads)
+        self.attn = attention(dim, heads, tokens) if linear else SoftmaxAttention(dim, heads)
         self.norm2 = norm(dim)
         self.mlp = Mlp(dim, dim * mlp_ratio)
 
@@ -276,6 +307,38 @@ class Swin(nn.Module):
         return self.head(x)
 
 
+class Pvt(nn.Module):
+    """SLAB-PVT-style: two stages, each a strided patch embedding (Conv, then RepBN), a position embedding and
+    blocks with PVT's SLA (separate q / kv projections); final norm, mean over tokens, head."""
+
+    def __init__(self, img=64, dims=(32, 64), heads=(1, 2), depths=(1, 2), patches=(4, 2), mlp_ratio=2, classes=10):
+        super().__init__()
+        self.stages = nn.ModuleList()
+        r, cin = img, 3
+        for dim, h, depth, patch in zip(dims, heads, depths, patches):
+            r //= patch
+            stage = nn.Module()
+            stage.patch_embed = nn.Conv2d(cin, dim, patch, patch)
+            stage.norm = LinearNorm(dim)
+            stage.pos_embed = nn.Parameter(torch.zeros(1, r * r, dim))
+            stage.blocks = nn.ModuleList(DeiTBlock(dim, h, r * r, mlp_ratio, True, PvtLinearAttention) for _ in range(depth))
+            stage.res = r
+            self.stages.append(stage)
+            cin = dim
+        self.norm = LinearNorm(dims[-1])
+        self.head = nn.Linear(dims[-1], classes)
+
+    def forward(self, x):
+        for i, s in enumerate(self.stages):
+            if i > 0:
+                B, N, C = x.shape
+                x = x.transpose(1, 2).reshape(B, C, self.stages[i - 1].res, self.stages[i - 1].res)
+            x = s.norm(s.patch_embed(x).flatten(2).transpose(1, 2)) + s.pos_embed
+            for b in s.blocks:
+                x = b(x)
+        return self.head(self.norm(x).mean(1))
+
+
 def randomize(model, seed):
     """Non-trivial BN statistics, affine, alpha and positional terms (defaults would make RepBN nearly trivial)."""
     g = torch.Generator().manual_seed(seed)
@@ -353,6 +416,7 @@ def main():
         "slab-deit": (randomize(DeiT(linear=True), 1), 56),
         "slab-swin": (randomize(Swin(), 2), 64),
         "deit-ln": (randomize(DeiT(linear=False), 3), 56),
+        "slab-pvt": (randomize(Pvt(), 4), 64),
     }
     tensors, cases = {}, []
     g = torch.Generator().manual_seed(7)
