@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SLAB-style DeiT and Swin (RepBN in eval mode, simplified linear attention) and a softmax + LayerNorm DeiT
+ * SLAB-style DeiT, Swin and PVT (RepBN in eval mode, simplified linear attention) and a softmax + LayerNorm DeiT
  * twin as PyTorch exports them (opsets 14 and 17, dynamic batch), with and without the optimizer, against
  * PyTorch's logits ({@code bench/src/test/resources/models/slab}, made by {@code make_slab_models.py}).
  */
@@ -75,7 +75,7 @@ class SlabOnnxTest {
     /** Every BatchNormalization of the SLAB exports folds; the report names the pass. */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset14.onnx", "slab-deit-opset17.onnx",
-            "slab-swin-opset14.onnx", "slab-swin-opset17.onnx"})
+            "slab-swin-opset14.onnx", "slab-swin-opset17.onnx", "slab-pvt-opset14.onnx", "slab-pvt-opset17.onnx"})
     void foldsEveryBatchNorm(String file) {
         Graph graph = Model.readGraph(DIR.resolve(file));
         int bns = ops(graph).get("BatchNormalization");
@@ -88,34 +88,44 @@ class SlabOnnxTest {
 
     /**
      * Every SLA block (three Einsums each in the export) becomes one dev.petrel::SimplifiedLinearAttention:
-     * slab-deit has 2, slab-swin 2 (stage 1); no Einsum and no depth-wise Conv of those blocks is left.
+     * slab-deit has 2, slab-swin 2 (stage 1), slab-pvt 3 (its separate q and kv projections joined into one);
+     * no Einsum and no depth-wise Conv of those blocks is left.
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset14.onnx", "slab-deit-opset17.onnx",
-            "slab-swin-opset14.onnx", "slab-swin-opset17.onnx"})
+            "slab-swin-opset14.onnx", "slab-swin-opset17.onnx", "slab-pvt-opset14.onnx", "slab-pvt-opset17.onnx"})
     void fusesEverySlaBlock(String file) {
         Graph graph = Model.readGraph(DIR.resolve(file));
         Map<String, Integer> before = ops(graph);
         int blocks = before.get("Einsum") / 3;
-        assertThat(blocks).isEqualTo(2);
+        assertThat(blocks).isEqualTo(slaBlocks(file));
         GraphOptimizer.Result r = GraphOptimizer.standard().run(graph, Model.registry());
         assertThat(r.applied()).contains("linear-attention-fusion x" + blocks);
         Map<String, Integer> after = ops(r.graph());
         assertThat(after.get("dev.petrel::SimplifiedLinearAttention")).isEqualTo(blocks);
         assertThat(after).doesNotContainKeys("Einsum", "Reciprocal", "ReduceSum", "Relu");
-        // Only the patch embedding's Conv stays.
+        // Only the patch embeddings' Convs stay.
         assertThat(after.get("Conv")).isEqualTo(before.get("Conv") - blocks);
+        // One product per block reads the block's input for q, k and v (PVT: the two joined).
+        if (file.startsWith("slab-pvt")) {
+            assertThat(after.get("dev.petrel::FusedMatMul") + after.getOrDefault("MatMul", 0))
+                    .as("products: per block qkv, proj, fc1, fc2").isEqualTo(4 * blocks);
+        }
+    }
+
+    private static int slaBlocks(String file) {
+        return file.startsWith("slab-pvt") ? 3 : 2;
     }
 
     /** The fused graph on the portable kernels alone (the reference SLA kernel) matches PyTorch too. */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset17.onnx", "slab-swin-opset17.onnx"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"slab-deit-opset17.onnx", "slab-swin-opset17.onnx", "slab-pvt-opset17.onnx"})
     @SuppressWarnings("unchecked")
     void portableKernelsMatchPyTorch(String file) throws IOException {
         dev.petrel.spi.KernelRegistry portable = new dev.petrel.spi.KernelRegistry();
         portable.addBackend(new dev.petrel.ops.PortableBackend());
         Graph graph = GraphOptimizer.optimize(Model.readGraph(DIR.resolve(file)), portable);
-        assertThat(ops(graph)).containsEntry("dev.petrel::SimplifiedLinearAttention", 2);
+        assertThat(ops(graph)).containsEntry("dev.petrel::SimplifiedLinearAttention", slaBlocks(file));
         Map<String, Object> ref = (Map<String, Object>) Json.parse(Json.readUtf8(DIR.resolve("reference.json")));
         for (Object m : (List<Object>) ref.get("models")) {
             Map<String, Object> model = (Map<String, Object>) m;

@@ -29,6 +29,10 @@ import java.util.Set;
  *        Reshape [B·h,c,N] → Transpose(0,2,1)                                                  (DWC)
  *   Add(o, DWC) → Reshape [B,h,N,c] → Transpose(0,2,1,3) → Reshape [B,N,C]
  * </pre>
+ * SLAB-PVT's blocks project q and kv separately ({@code q = MatMul(x, Wq) + bq}, {@code kv = MatMul(x, Wkv)
+ * + bkv → Reshape [B,N,2,C] → Transpose(2,0,1,3) → Gather 0 / Gather 1} for k and v): the two weights
+ * (and biases) are concatenated into one [C_in, 3C] projection in q, k, v order, which gives the packed qkv
+ * the operator reads; the old projections are left to dead-node elimination.
  * The Reshape targets are Concats of Shape/Gather/Unsqueeze/Div/Mul/Cast pieces computed from the block's
  * input at run time; they are evaluated here for two batch sizes (the input's dims follow from the constant
  * P [1, N, C] and the qkv weight [C_in, 3C]) and must give the shapes above for both, so the rewrite holds
@@ -68,6 +72,24 @@ final class LinearAttentionFusion implements Pass {
         /** The qkv MatMul's input and its width, when qkv = MatMul(x, W) [+ bias]: what the Shape nodes read. */
         String x;
         long xWidth = -1;
+        /** Separate projections (PVT): q, the kv value, its Reshape to [B,N,2,C], and the two projections. */
+        String q, kv;
+        Node reshapeKv;
+        Projection qProjection, kvProjection;
+    }
+
+    /** {@code MatMul(x, W) [+ bias]} with W a constant FLOAT [C_in, width] and the bias a constant FLOAT [width] (or null). */
+    private static final class Projection {
+        final Node matMul;
+        final String x;
+        final Tensor weight, bias;
+
+        Projection(Node matMul, String x, Tensor weight, Tensor bias) {
+            this.matMul = matMul;
+            this.x = x;
+            this.weight = weight;
+            this.bias = bias;
+        }
     }
 
     private static boolean tryFuse(GraphEdit g, Node e3) {
@@ -114,18 +136,11 @@ final class LinearAttentionFusion implements Pass {
         Tensor p = g.constant(m.pos);
         m.n = p.dim(1);
         m.channels = p.dim(2);
-        Node sq = take(g, m, reluQ.input(0), "Squeeze"), sk = take(g, m, kSqueezed, "Squeeze"), sv = take(g, m, splitV[0].input(0), "Squeeze");
-        if (sq == null || sk == null || sv == null || !squeezesAxis0(g, sq) || !squeezesAxis0(g, sk) || !squeezesAxis0(g, sv)) return false;
-        Node split = take(g, m, sq.input(0), "Split");
-        if (split == null || split.outputs().size() != 3 || !sq.input(0).equals(split.outputs().get(0))
-                || !sk.input(0).equals(split.outputs().get(1)) || !sv.input(0).equals(split.outputs().get(2)) || !splitsInOnes(g, split)) {
+        String qSource = reluQ.input(0), vSource = splitV[0].input(0);
+        boolean packed = is(g.producer(qSource), "Squeeze");
+        if (packed ? !packedProjection(g, m, qSource, kSqueezed, vSource) : !separateProjections(g, m, qSource, kSqueezed, vSource)) {
             return false;
         }
-        Node perm = take(g, m, split.input(0), "Transpose");
-        if (perm == null || !Arrays.equals(perm.attributes().getInts("perm"), new long[] {2, 0, 1, 3})) return false;
-        m.reshapeQkv = take(g, m, perm.input(0), "Reshape");
-        if (m.reshapeQkv == null) return false;
-        m.qkv = m.reshapeQkv.input(0);
 
         // The depth-wise convolution on V, and the way back to [B, N, C].
         Node add = null;
@@ -149,14 +164,14 @@ final class LinearAttentionFusion implements Pass {
         m.nodes.add(result);
         if (m.headDim == 0 || m.channels % m.headDim != 0) return false;
         m.heads = m.channels / m.headDim;
-        findInput(g, m);
+        if (packed) findInput(g, m);
 
         // Every Reshape target, for two batch sizes; targets that are constants name their own batch size.
         Node[][] splits = {splitQ, splitK, splitV};
         boolean shapesHold = true;
         for (long b : PROBES) shapesHold &= shapesHold(g, m, splits, image, flat, merge, result, b);
         if (!shapesHold) {
-            long[] fixed = eval(g, new HashMap<>(), m.reshapeQkv.input(1), 0);
+            long[] fixed = eval(g, new HashMap<>(), (packed ? m.reshapeQkv : m.reshapeKv).input(1), 0);
             if (fixed == null || fixed.length != 4 || fixed[0] < 1) return false;
             m.height = 0;
             if (!shapesHold(g, m, splits, image, flat, merge, result, fixed[0])) return false;
@@ -173,20 +188,133 @@ final class LinearAttentionFusion implements Pass {
         if (result.outputs().size() != 1) return false;
         List<Attribute> attrs = List.of(Attribute.ofInt("num_heads", h), Attribute.ofInt("height", m.height),
                 Attribute.ofInt("width", m.width), Attribute.ofFloat("eps", eps));
+        List<Node> projection = packed ? List.of() : joinProjections(g, m);
         Node fused = g.petrelNode(result.name(), OP, List.of(m.qkv, m.pos, m.weight, m.bias), List.of(out(result)), attrs);
         g.replace(result, fused);
+        for (Node n : projection) g.insertBefore(fused, n);
         m.nodes.remove(result);
         g.removeAll(m.nodes);
         return true;
+    }
+
+    /** q, k, v squeezed from one Split of {@code Transpose(2,0,1,3)} of {@code Reshape(qkv) [B,N,3,C]} (DeiT, Swin). */
+    private static boolean packedProjection(GraphEdit g, Match m, String qSource, String kSource, String vSource) {
+        Node sq = take(g, m, qSource, "Squeeze"), sk = take(g, m, kSource, "Squeeze"), sv = take(g, m, vSource, "Squeeze");
+        if (sq == null || sk == null || sv == null || !squeezesAxis0(g, sq) || !squeezesAxis0(g, sk) || !squeezesAxis0(g, sv)) return false;
+        Node split = take(g, m, sq.input(0), "Split");
+        if (split == null || split.outputs().size() != 3 || !sq.input(0).equals(split.outputs().get(0))
+                || !sk.input(0).equals(split.outputs().get(1)) || !sv.input(0).equals(split.outputs().get(2)) || !splitsInOnes(g, split)) {
+            return false;
+        }
+        Node perm = take(g, m, split.input(0), "Transpose");
+        if (perm == null || !Arrays.equals(perm.attributes().getInts("perm"), new long[] {2, 0, 1, 3})) return false;
+        m.reshapeQkv = take(g, m, perm.input(0), "Reshape");
+        if (m.reshapeQkv == null) return false;
+        m.qkv = m.reshapeQkv.input(0);
+        return true;
+    }
+
+    /**
+     * q straight from its projection, k and v as Gather 0 and 1 of {@code Transpose(2,0,1,3)} of
+     * {@code Reshape(kv) [B,N,2,C]} (PVT), both projections of the same input.
+     */
+    private static boolean separateProjections(GraphEdit g, Match m, String qSource, String kSource, String vSource) {
+        Node gk = take(g, m, kSource, "Gather"), gv = take(g, m, vSource, "Gather");
+        if (gk == null || gv == null || !gk.input(0).equals(gv.input(0)) || !gathersIndex(g, gk, 0) || !gathersIndex(g, gv, 1)) return false;
+        Node perm = take(g, m, gk.input(0), "Transpose");
+        if (perm == null || !Arrays.equals(perm.attributes().getInts("perm"), new long[] {2, 0, 1, 3})) return false;
+        m.reshapeKv = take(g, m, perm.input(0), "Reshape");
+        if (m.reshapeKv == null) return false;
+        m.q = qSource;
+        m.kv = m.reshapeKv.input(0);
+        m.qProjection = projection(g, m.q, m.channels);
+        m.kvProjection = projection(g, m.kv, 2 * m.channels);
+        Projection pq = m.qProjection, pkv = m.kvProjection;
+        if (pq == null || pkv == null || !pq.x.equals(pkv.x) || pq.weight.dim(0) != pkv.weight.dim(0)
+                || (pq.bias == null) != (pkv.bias == null)) {
+            return false;
+        }
+        m.x = pq.x;
+        m.xWidth = pq.weight.dim(0);
+        return true;
+    }
+
+    /** Gather along axis 0 by a scalar INT64/INT32 constant equal to {@code index}. */
+    private static boolean gathersIndex(GraphEdit g, Node gather, long index) {
+        if (gather.attributes().getInt("axis", 0) != 0) return false;
+        Tensor i = g.constant(gather.input(1));
+        long[] v = ints(g, gather.input(1));
+        return i != null && i.rank() == 0 && v != null && v.length == 1 && v[0] == index;
+    }
+
+    /** The projection producing {@code value} (of {@code width} columns), or null. */
+    private static Projection projection(GraphEdit g, String value, long width) {
+        Node p = g.producer(value);
+        Tensor bias = null;
+        if (is(p, "Add") && p.outputs().size() == 1) {
+            Node mm = null;
+            for (int side = 0; side < 2 && mm == null; side++) {
+                Tensor b = g.constant(p.input(1 - side));
+                Node cand = g.producer(p.input(side));
+                if (b != null && b.dtype() == DType.FLOAT && b.rank() == 1 && b.dim(0) == width && is(cand, "MatMul")) {
+                    bias = b;
+                    mm = cand;
+                }
+            }
+            p = mm;
+        }
+        if (!is(p, "MatMul") || p.outputs().size() != 1) return null;
+        Tensor w = g.constant(p.input(1));
+        if (w == null || w.dtype() != DType.FLOAT || w.rank() != 2 || w.dim(1) != width) return null;
+        return new Projection(p, p.input(0), w, bias);
+    }
+
+    /**
+     * The packed projection of the separate ones: {@code qkv = MatMul(x, [Wq | Wkv]) (+ [bq | bkv])}, as
+     * new constants and nodes (to go before the fused node); sets {@code m.qkv}.
+     */
+    private static List<Node> joinProjections(GraphEdit g, Match m) {
+        Projection pq = m.qProjection, pkv = m.kvProjection;
+        int rows = pq.weight.dim(0), cq = pq.weight.dim(1), ckv = pkv.weight.dim(1);
+        float[] wq = pq.weight.toFloatArray(), wkv = pkv.weight.toFloatArray();
+        float[] w = new float[rows * (cq + ckv)];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(wq, r * cq, w, r * (cq + ckv), cq);
+            System.arraycopy(wkv, r * ckv, w, r * (cq + ckv) + cq, ckv);
+        }
+        Node mm = pq.matMul;
+        String weight = g.addConstant(mm.input(1) + "_qkv", Tensor.of(w, rows, cq + ckv));
+        String product = g.freshName(out(mm) + "_qkv");
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(new Node(g.freshName(mm.name() + "_qkv"), "MatMul", "", mm.opsetVersion(), List.of(m.x, weight), List.of(product),
+                mm.attributes()));
+        if (pq.bias == null) {
+            m.qkv = product;
+            return nodes;
+        }
+        float[] b = new float[cq + ckv];
+        System.arraycopy(pq.bias.toFloatArray(), 0, b, 0, cq);
+        System.arraycopy(pkv.bias.toFloatArray(), 0, b, cq, ckv);
+        String bias = g.addConstant(mm.input(1) + "_qkv_bias", Tensor.of(b, cq + ckv));
+        m.qkv = g.freshName(out(mm) + "_qkv_biased");
+        nodes.add(new Node(g.freshName(mm.name() + "_qkv_bias"), "Add", "", g.producer(m.q).opsetVersion(), List.of(product, bias),
+                List.of(m.qkv), new dev.petrel.graph.Attributes(List.of())));
+        return nodes;
     }
 
     /** True when every Reshape of the pattern gives the SLA shapes for batch size {@code b}; records the grid. */
     private static boolean shapesHold(GraphEdit g, Match m, Node[][] splits, Node image, Node flat, Node merge, Node result, long b) {
         long n = m.n, cc = m.channels, c = m.headDim, h = m.heads;
         Map<String, long[]> dims = new HashMap<>();
-        dims.put(m.qkv, new long[] {b, n, 3 * cc});
         if (m.x != null) dims.put(m.x, new long[] {b, n, m.xWidth});
-        if (!reshapes(g, dims, m.reshapeQkv, new long[] {b, n, 3 * cc}, new long[] {b, n, 3, cc})) return false;
+        if (m.reshapeKv != null) {
+            dims.put(m.q, new long[] {b, n, cc});
+            dims.put(m.kv, new long[] {b, n, 2 * cc});
+            if (!reshapes(g, dims, m.reshapeKv, new long[] {b, n, 2 * cc}, new long[] {b, n, 2, cc})) return false;
+        } else {
+            dims.put(m.qkv, new long[] {b, n, 3 * cc});
+            if (!reshapes(g, dims, m.reshapeQkv, new long[] {b, n, 3 * cc}, new long[] {b, n, 3, cc})) return false;
+        }
         for (Node[] s : splits) {
             if (!reshapes(g, dims, s[0], new long[] {b, n, cc}, new long[] {b, n, h, c})) return false;
             if (!reshapes(g, dims, s[2], new long[] {b, h, n, c}, new long[] {b * h, n, c})) return false;
