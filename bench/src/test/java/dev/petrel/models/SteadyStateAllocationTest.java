@@ -14,7 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Once a session has planned its memory for a set of input shapes, a run allocates its outputs and
+ * Once a session has planned its memory for a set of input shapes (MiniLM fp32 and int8, and the SLAB
+ * vision exports), a run allocates its outputs and
  * little else: no activation buffers, no temporary arrays the size of a tensor. Small shape arrays
  * remain, measured at about 330 bytes per node; the bound leaves 384 and would catch any kernel that
  * allocates tensor-sized scratch per run (as Cast once did: 21 MB per int8 run).
@@ -55,6 +56,36 @@ class SteadyStateAllocationTest {
             }
             System.out.printf("%s [1 x %d]: %,d bytes allocated per run, outputs %,d bytes, %d nodes, arena %,d bytes%n",
                     resource, s, perRun, outputBytes, nodes, session.plannedBytes());
+            assertThat(session.unplannedAllocations()).isZero();
+            assertThat(perRun).isLessThan(bound);
+        }
+    }
+
+    /** The same bound for the SLAB vision exports (folded norms, fused linear attention, convolutions). */
+    @ParameterizedTest
+    @ValueSource(strings = {"slab-deit-opset17.onnx:56", "slab-swin-opset17.onnx:64", "slab-pvt-opset17.onnx:64"})
+    void visionRunsAllocateLittleBeyondTheirOutputs(String spec) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        String file = spec.substring(0, spec.indexOf(':'));
+        int side = Integer.parseInt(spec.substring(spec.indexOf(':') + 1));
+        float[] pixels = new float[3 * side * side];
+        Random r = new Random(11);
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (float) r.nextGaussian();
+        Map<String, Tensor> in = Map.of("pixel_values", Tensor.of(pixels, 1, 3, side, side));
+        Model model = Model.load(SlabOnnxTest.DIR.resolve(file));
+        try (Session session = model.newSession(new dev.petrel.Options().threads(1))) {
+            long outputBytes = 0;
+            for (Tensor t : session.run(in).values()) outputBytes += (long) t.size() * t.dtype().byteSize();
+            int nodes = model.graph().nodes().size();
+            long bound = outputBytes + 384L * nodes + 96 * 1024;
+            long perRun = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 40 && perRun >= bound; attempt++) {
+                long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                session.run(in);
+                perRun = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            }
+            System.out.printf("%s: %,d bytes allocated per run, outputs %,d bytes, %d nodes, arena %,d bytes%n",
+                    file, perRun, outputBytes, nodes, session.plannedBytes());
             assertThat(session.unplannedAllocations()).isZero();
             assertThat(perRun).isLessThan(bound);
         }
