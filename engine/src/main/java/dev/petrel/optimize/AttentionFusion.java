@@ -16,7 +16,9 @@ import java.util.Set;
 /**
  * Fuses scaled dot-product attention,
  * {@code MatMul(Q, Kᵀ) → Div(c) or Mul(c) → [Add(mask)] → Softmax(last axis) → MatMul(·, V)}, the scale a
- * FLOAT scalar constant, into {@code dev.petrel::Attention(Q, K, V[, mask])} with {@code scale} 1/c or c.
+ * FLOAT scalar constant, into {@code dev.petrel::Attention(Q, K, V[, mask])} with {@code scale} 1/c or c;
+ * the scale may also be applied to Q before the product ({@code MatMul(Mul(Q, c), Kᵀ)}, as CLIP, BART and
+ * Swin export it). The mask is any additive term: a padding mask, or a relative position bias.
  *
  * <p>Kᵀ usually comes from a Transpose of the key projection (perm {@code [0,2,3,1]} in PyTorch's BERT
  * export); that Transpose is folded: the key is taken through the permutation with its last two axes
@@ -54,40 +56,64 @@ final class AttentionFusion implements Pass {
         String mask = "";
         Node p = g.producer(scores);
         if (is(p, "Add") && single(g, scores) == softmax) {
-            // The mask is the operand not produced by the scaling node.
-            for (int side = 0; side < 2; side++) {
-                Node s = g.producer(p.input(side));
-                if (s != null && (is(s, "Div") || is(s, "Mul")) && single(g, p.input(side)) == p) {
-                    mask = p.input(1 - side);
-                    scores = p.input(side);
-                    removed.add(p);
-                    p = s;
-                    break;
+            // The mask is the operand not produced by the scaling node (first choice) or, when the scale
+            // was applied to Q, by the Q·Kᵀ product.
+            for (int pass = 0; pass < 2 && mask.isEmpty(); pass++) {
+                for (int side = 0; side < 2; side++) {
+                    Node s = g.producer(p.input(side));
+                    boolean scoreSide = pass == 0 ? is(s, "Div") || is(s, "Mul") : is(s, "MatMul");
+                    if (s != null && scoreSide && single(g, p.input(side)) == p) {
+                        mask = p.input(1 - side);
+                        scores = p.input(side);
+                        removed.add(p);
+                        p = s;
+                        break;
+                    }
                 }
             }
             if (mask.isEmpty()) return false;
         } else if (single(g, scores) != softmax) {
             return false;
         }
-        if (p == null || !(is(p, "Div") || is(p, "Mul"))) return false;
-        Node scale = p;
-        Float c = Patterns.scalar(g, scale.input(1));
-        String qkOut = scale.input(0);
-        if (c == null && is(scale, "Mul")) {
-            c = Patterns.scalar(g, scale.input(0));
-            qkOut = scale.input(1);
+        Node qk;
+        float factor;
+        String q;
+        if (is(p, "Div") || is(p, "Mul")) {
+            Node scale = p;
+            Float c = Patterns.scalar(g, scale.input(1));
+            String qkOut = scale.input(0);
+            if (c == null && is(scale, "Mul")) {
+                c = Patterns.scalar(g, scale.input(0));
+                qkOut = scale.input(1);
+            }
+            if (c == null || c == 0f) return false;
+            factor = is(scale, "Div") ? 1f / c : c;
+            qk = g.producer(qkOut);
+            if (!is(qk, "MatMul") || single(g, qkOut) != scale) return false;
+            q = qk.input(0);
+            removed.add(scale);
+        } else if (is(p, "MatMul")) {
+            // The scale applied to Q before the product (CLIP, BART, Swin export q * scale): Q·Kᵀ of Q / c or c·Q.
+            qk = p;
+            Node qs = g.producer(qk.input(0));
+            if (!(is(qs, "Mul") || is(qs, "Div")) || single(g, qk.input(0)) != qk) return false;
+            Float c = Patterns.scalar(g, qs.input(1));
+            q = qs.input(0);
+            if (c == null && is(qs, "Mul")) {
+                c = Patterns.scalar(g, qs.input(0));
+                q = qs.input(1);
+            }
+            if (c == null || c == 0f) return false;
+            factor = is(qs, "Div") ? 1f / c : c;
+            removed.add(qs);
+        } else {
+            return false;
         }
-        if (c == null || c == 0f) return false;
-        float factor = is(scale, "Div") ? 1f / c : c;
-        Node qk = g.producer(qkOut);
-        if (!is(qk, "MatMul") || single(g, qkOut) != scale) return false;
-        removed.add(scale);
         removed.add(qk);
         for (Node n : removed) if (n.outputs().size() != 1) return false;
         for (Node n : removed) if (n != pv && g.isPinned(out(n))) return false;
         if (!mask.isEmpty() && g.producer(mask) != null && removed.contains(g.producer(mask))) return false;
 
-        String q = qk.input(0);
         String kt = qk.input(1);
         String v = pv.input(1);
         String k = kt;

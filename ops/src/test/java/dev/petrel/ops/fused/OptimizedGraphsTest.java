@@ -303,6 +303,26 @@ class OptimizedGraphsTest {
     }
 
     @Test
+    void fusesAttentionScaledOnQueryWithPositionBias() {
+        // CLIP/BART/Swin put the scale on Q before the product; Swin adds a relative position bias [1, H, S, S].
+        int b = 2, s = 6, h = 2, d = 4;
+        G g = new G().input("x", b, s, h * d);
+        List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
+        String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
+        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
+                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String scores = g.op("Add", g.op("MatMul", g.op("Mul", q, g.scalar(0.5f)), kt), g.random(1, h, s, s));
+        String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), scores);
+        String y = g.op("Transpose", toHeads, g.op("MatMul", p, v));
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-5);
+        assertThat(ops(opt)).containsEntry("dev.petrel::Attention", 1).doesNotContainKeys("Softmax", "Mul", "Transpose");
+        assertThat(attention(opt).attributes().getFloat("scale", 0f)).isEqualTo(0.5f);
+        assertThat(attention(opt).inputs()).hasSize(4);
+    }
+
+    @Test
     void fusesVitPackedQkvAttention() {
         // timm/Hugging Face ViT: one QKV projection reshaped to [B, S, 3, H, D], transposed to
         // [3, B, H, S, D], split and squeezed; Kᵀ by a Transpose of the last two axes; output heads merged.
