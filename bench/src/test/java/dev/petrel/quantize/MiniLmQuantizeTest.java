@@ -162,8 +162,11 @@ class MiniLmQuantizeTest {
         Path file = dir.resolve("int8-fusion.onnx");
         new OnnxModelWriter().write(r.graph(), file);
         Model fused = Model.load(file, true), plain = Model.load(file, false);
-        // The 36 encoder MatMuls; the pooler's Gemm keeps its DequantizeLinear.
-        assertThat(fused.graph().nodes()).filteredOn(n -> n.opType().equals("MatMulNBits")).hasSize(36);
+        // The 36 encoder MatMuls (those followed by GELU or a residual Add as dev.petrel::FusedMatMulNBits);
+        // the pooler's Gemm keeps its DequantizeLinear.
+        assertThat(fused.graph().nodes()).filteredOn(n -> n.opType().equals("MatMulNBits") || n.opType().equals("FusedMatMulNBits"))
+                .hasSize(36);
+        assertThat(fused.graph().nodes()).filteredOn(n -> n.opType().equals("FusedMatMulNBits")).hasSize(18);
         assertThat(fused.graph().nodes()).filteredOn(n -> n.opType().equals("DequantizeLinear")).hasSize(1);
         Map<String, Tensor> in = SentenceEmbedder.inputs(tokenizer.encodeBatch(SENTENCES));
         String out = r.graph().outputs().get(0).name();

@@ -41,6 +41,7 @@ public final class GraphOptimizer {
                 new LinearAttentionFusion(),
                 new BatchNormFolding(),
                 new WeightDequantFusion(),
+                new NBitsEpilogueFusion(),
                 new MatMulBiasFusion(),
                 new QuantizedMatMulFusion(),
                 new DeadNodeElimination()));

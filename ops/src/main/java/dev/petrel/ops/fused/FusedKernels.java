@@ -36,6 +36,15 @@ public final class FusedKernels {
                 return new FusedMatMulKernel(node, matMul, erf(r, node));
             }
         });
+        r.add(DOMAIN, FusedMatMulNBitsKernel.OP, 1, 1, f, new KernelFactory() {
+            @Override public Kernel create(Node node) {
+                return create(node, KernelSetup.NONE);
+            }
+
+            @Override public Kernel create(Node node, KernelSetup setup) {
+                return new FusedMatMulNBitsKernel(node, FusedMatMulNBitsKernel.productKernel(r, node, setup), erf(r, node));
+            }
+        });
         r.add(DOMAIN, "Attention", 1, 1, f, AttentionKernel::new);
         r.add(DOMAIN, SimplifiedLinearAttentionKernel.OP, 1, 1, f, SimplifiedLinearAttentionKernel::new);
     }

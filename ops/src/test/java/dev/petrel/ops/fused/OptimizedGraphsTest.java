@@ -303,6 +303,46 @@ class OptimizedGraphsTest {
     }
 
     @Test
+    void fusesTheEpilogueOfFourBitProducts() {
+        // MatMulNBits as quantizers write it: the Linear's bias a separate Add, then an activation and a
+        // residual Add. The bias goes into the operator; a product with more than a bias becomes
+        // dev.petrel::FusedMatMulNBits; the results are the unoptimized graph's.
+        int m = 9, k = 40, n = 24;
+        G g = new G().input("x", m, k);
+        g.b.opset("com.microsoft", 1);
+        dev.petrel.ops.quant.Q4Block.Quantized q = dev.petrel.ops.quant.Q4Block.quantize(floats(n * k), n, k, 16, true);
+        String w = g.constant(Tensor.of(DType.UINT8, q.data, n, q.blocks, 8));
+        String scales = g.constant(Tensor.of(q.scales, n, q.blocks));
+        String zp = g.constant(Tensor.of(DType.UINT8, q.zeroPoints, n, (q.blocks + 1) / 2));
+        List<Attribute> attrs = List.of(Attribute.ofInt("K", k), Attribute.ofInt("N", n), Attribute.ofInt("bits", 4),
+                Attribute.ofInt("block_size", 16));
+        String p1 = "p1", p2 = "p2";
+        g.b.node(new Node(p1, "MatMulNBits", "com.microsoft", 1, List.of("x", w, scales, zp), List.of(p1), new Attributes(attrs)));
+        String h = g.op("Relu", g.op("Add", p1, g.random(n)));
+        String second = g.op("MatMul", h, g.random(n, k));
+        g.b.node(new Node(p2, "MatMulNBits", "com.microsoft", 1, List.of(second, w, scales, zp), List.of(p2), new Attributes(attrs)));
+        String y = g.op("Add", g.op("Add", p2, g.random(n)), h);
+        Graph opt = optimizeAndCompare(g, g.output(y), 1e-4);
+        assertThat(ops(opt)).containsEntry("dev.petrel::FusedMatMulNBits", 2).doesNotContainKeys("Add", "Relu", "com.microsoft::MatMulNBits");
+        Node relu = opt.nodes().stream().filter(nd -> nd.opType().equals("FusedMatMulNBits")
+                && nd.attributes().getString("activation", "none").equals("relu")).findFirst().orElseThrow();
+        assertThat(relu.inputs()).hasSize(6);
+        Node residual = opt.nodes().stream().filter(nd -> nd.opType().equals("FusedMatMulNBits") && nd.inputs().size() == 7)
+                .findFirst().orElseThrow();
+        assertThat(residual.input(6)).isEqualTo(out(relu));
+    }
+
+    private static String out(Node n) {
+        return n.outputs().get(0);
+    }
+
+    private static float[] floats(int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) v[i] = (float) RANDOM.nextGaussian();
+        return v;
+    }
+
+    @Test
     void fusesAttentionScaledOnQueryWithPositionBias() {
         // CLIP/BART/Swin put the scale on Q before the product; Swin adds a relative position bias [1, H, S, S].
         int b = 2, s = 6, h = 2, d = 4;

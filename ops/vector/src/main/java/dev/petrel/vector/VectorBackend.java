@@ -75,6 +75,10 @@ public final class VectorBackend implements Backend {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulNBitsKernel(node, setup); }
         });
+        registry.add("dev.petrel", "FusedMatMulNBits", 1, 1, f, new KernelFactory() {
+            @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
+            @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulNBitsKernel(node, setup); }
+        });
         registry.add("com.microsoft", "MatMulBnb4", 1, KernelRegistry.LATEST, f, new KernelFactory() {
             @Override public Kernel create(Node node) { return create(node, KernelSetup.NONE); }
             @Override public Kernel create(Node node, KernelSetup setup) { return new VectorMatMulBnb4Kernel(node, setup); }

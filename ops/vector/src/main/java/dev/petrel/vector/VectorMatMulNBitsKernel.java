@@ -26,6 +26,10 @@ import java.util.List;
  * on (a prompt), the panels are dequantized once per run into fp32 GEMM panels for {@link FloatGemm}. Computes in fp32 whatever {@code accuracy_level} says. The
  * portable kernel takes every other case (FLOAT16/BFLOAT16 A, block sizes neither path fits) and
  * reports bad inputs.
+ *
+ * <p>Also {@code dev.petrel::FusedMatMulNBits} (the portable {@code FusedMatMulNBitsKernel} defines it):
+ * the activation and the residual join the bias in the GEMM's tile write-out on a prompt, or follow the
+ * panel product as vector passes; any other case runs the portable fused kernel.
  */
 final class VectorMatMulNBitsKernel implements Kernel {
     private final Node node;
@@ -51,12 +55,24 @@ final class VectorMatMulNBitsKernel implements Kernel {
     private float[] x = new float[0], y = new float[0];
     private MemorySegment biasScratch = MemorySegment.NULL;
     private final Arena arena = Arena.ofAuto();
+    /** dev.petrel::FusedMatMulNBits: the activation (FloatGemm.ACT_*), GELU's form, and whether input 6 is a residual. */
+    private final boolean fused;
+    private final int act;
+    private final int gelu;
 
     VectorMatMulNBitsKernel(Node node, KernelSetup setup) {
         this.node = node;
         this.setup = setup;
         // The portable kernel validates the attributes (and throws for unsupported ones) once, here.
         this.portable = Segments.portableKernel(node, setup, DType.FLOAT);
+        this.fused = node.domain().equals("dev.petrel");
+        dev.petrel.ops.fused.FusedMatMulAttributes epi = new dev.petrel.ops.fused.FusedMatMulAttributes(node);
+        this.act = switch (epi.activation) {
+            case NONE -> FloatGemm.ACT_NONE;
+            case RELU -> FloatGemm.ACT_RELU;
+            case GELU -> FloatGemm.ACT_GELU;
+        };
+        this.gelu = act == FloatGemm.ACT_GELU ? VectorGeluKernel.parse(epi.approximate) : VectorErf.GELU;
         this.k = (int) node.attributes().requireInt("K");
         this.n = (int) node.attributes().requireInt("N");
         this.bits = (int) node.attributes().getInt("bits", 4);
@@ -109,22 +125,26 @@ final class VectorMatMulNBitsKernel implements Kernel {
         return new QuantGemv.Panels(m);
     }
 
-    /** The panel product, when A and bias fit it; false leaves the call to the other paths. */
-    private boolean runPanels(KernelContext ctx, Tensor a, Tensor bb) {
+    /** The panel product, when A, bias and residual fit it; false leaves the call to the other paths. */
+    private boolean runPanels(KernelContext ctx, Tensor a, Tensor bb, Tensor residual) {
         if (panels == null || a.dtype() != DType.FLOAT || a.rank() < 1 || a.dim(a.rank() - 1) != k) return false;
         if (bb != null && (bb.dtype() != DType.FLOAT || bb.size() != n)) return false;
         int m = a.size() / k;
         int[] outDims = a.dims().clone();
         outDims[outDims.length - 1] = n;
+        if (residual != null && (residual.dtype() != DType.FLOAT || !java.util.Arrays.equals(residual.dims(), outDims))) return false;
         Tensor out = ctx.output(0, DType.FLOAT, outDims);
         if (m == 0) return true;
+        MemorySegment res = residual == null ? null : Segments.of(residual);
         if (m >= GEMM_ROWS && (long) k * n <= VectorDecoderMath.MAX_DEQUANTIZED) {
             // A prompt: the fp32 GEMM over W dequantized once per run into reused panels.
             QuantGemv.dequantizeAll(ctx.parallel(), panels, dequantized);
             MemorySegment ys = Segments.of(out);
             gemm.packA(ctx.parallel(), Segments.of(a), 0, k, 1, m, k);
-            // The bias joins the GEMM's tile write-out (no pass of its own over the output).
-            if (bb != null) gemm.epilogue(constantBias != null ? constantBias : Segments.of(bb), n, FloatGemm.ACT_NONE, 0, null);
+            // Bias, activation and residual join the GEMM's tile write-out (no pass of their own over the output).
+            if (bb != null || act != FloatGemm.ACT_NONE || res != null) {
+                gemm.epilogue(bb == null ? null : constantBias != null ? constantBias : Segments.of(bb), n, act, gelu, res);
+            }
             gemm.multiply(ctx.parallel(), dequantized, ys, 0, n);
             return true;
         }
@@ -144,7 +164,11 @@ final class VectorMatMulNBitsKernel implements Kernel {
         t.w = panels; t.x = x; t.rows = m; t.bias = bias; t.y = y; t.yOffset = 0;
         t.run(ctx.parallel());
         t.bias = null;
-        MemorySegment.copy(y, 0, Segments.of(out), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, m * n);
+        MemorySegment ys = Segments.of(out);
+        MemorySegment.copy(y, 0, ys, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, m * n);
+        // A few rows (decode): the activation and residual as vector passes over the output.
+        if (act == FloatGemm.ACT_GELU) VectorErf.map(gelu, ys, 0, null, ys, 0, m * n);
+        if (act == FloatGemm.ACT_RELU || res != null) VectorFusedMatMulKernel.biasRelu(ys, null, res, n, 0, m, act == FloatGemm.ACT_RELU);
         return true;
     }
 
@@ -155,7 +179,12 @@ final class VectorMatMulNBitsKernel implements Kernel {
         Tensor s = ctx.requireInput(2);
         Tensor zp = ctx.input(3);
         Tensor bb = ctx.input(5);
-        if (ctx.input(4) == null && runPanels(ctx, a, bb)) return;
+        if (ctx.input(4) == null && runPanels(ctx, a, bb, fused ? ctx.input(6) : null)) return;
+        if (fused) {
+            // The byte-lane path below has no epilogue: the portable fused kernel takes the rest.
+            portable.run(ctx);
+            return;
+        }
         int zpRow = (blocks + 1) / 2;
         if (bits != 4 || !QuantGemv.fits(blockSize) || a.dtype() != DType.FLOAT || a.rank() < 1 || a.dim(a.rank() - 1) != k
                 || b.dtype() != DType.UINT8 || b.size() != n * blocks * (blockSize / 2)

@@ -61,6 +61,60 @@ class VectorQuantMatMulTest {
         compare(g.build(), Tensor.of(gaussian(r, m * k), m, k), k, threads);
     }
 
+    /**
+     * dev.petrel::FusedMatMulNBits (MatMulNBits with an activation and a residual): the vector kernel
+     * (epilogue in the GEMM's tiles from the prompt row count on, vector passes below it) against the
+     * portable one (the product, then the activation and the residual in place).
+     */
+    @Property(tries = 60)
+    void fusedMatMulNBitsMatchesPortable(@ForAll @IntRange(min = 1, max = 300) int k, @ForAll @IntRange(min = 1, max = 70) int n,
+                                         @ForAll @IntRange(min = 1, max = 20) int m, @ForAll @IntRange(min = 0, max = 3) int activation,
+                                         @ForAll boolean withBias, @ForAll boolean withResidual, @ForAll boolean zeroPoints,
+                                         @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random r = new Random(seed);
+        int bs = 32;
+        Q4Block.Quantized q = Q4Block.quantize(gaussian(r, n * k), n, k, bs, zeroPoints);
+        Graph.Builder g = new Graph.Builder().opset("", 14).opset("com.microsoft", 1).opset("dev.petrel", 1);
+        g.input(new ValueInfo("x", DType.FLOAT, null));
+        g.output(new ValueInfo("y", null, null));
+        g.initializer("B", Tensor.of(DType.UINT8, q.data, n, q.blocks, bs / 2));
+        g.initializer("scales", Tensor.of(q.scales, n, q.blocks));
+        List<String> in = new ArrayList<>(List.of("x", "B", "scales"));
+        if (zeroPoints) g.initializer("zp", Tensor.of(DType.UINT8, q.zeroPoints, n, (q.blocks + 1) / 2));
+        in.add(zeroPoints ? "zp" : "");
+        in.add("");
+        if (withBias) g.initializer("bias", Tensor.of(gaussian(r, n), n));
+        in.add(withBias ? "bias" : "");
+        Map<String, Tensor> feed = new java.util.HashMap<>(Map.of("x", Tensor.of(gaussian(r, m * k), m, k)));
+        if (withResidual) {
+            g.input(new ValueInfo("res", DType.FLOAT, null));
+            feed.put("res", Tensor.of(gaussian(r, m * n), m, n));
+            in.add("res");
+        }
+        List<Attribute> attrs = new ArrayList<>(List.of(Attribute.ofInt("K", k), Attribute.ofInt("N", n), Attribute.ofInt("bits", 4),
+                Attribute.ofInt("block_size", bs)));
+        if (activation > 0) attrs.add(Attribute.ofString("activation", activation == 1 ? "relu" : "gelu"));
+        if (activation == 3) attrs.add(Attribute.ofString("approximate", "tanh"));
+        g.node(new Node("q", "FusedMatMulNBits", "dev.petrel", 1, in, List.of("y"), new Attributes(attrs)));
+        Graph graph = g.build();
+        float[] expected = run(VectorHarness.PORTABLE, graph, feed, 1);
+        float[] actual = run(VectorHarness.VECTOR, graph, feed, threads);
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            double tol = 2e-6 * k + 1e-5 * Math.abs(expected[i]);
+            assertThat((double) Math.abs(actual[i] - expected[i])).as("element %d: %s vs %s", i, actual[i], expected[i])
+                    .isLessThanOrEqualTo(tol);
+        }
+    }
+
+    private static float[] run(KernelRegistry kernels, Graph graph, Map<String, Tensor> feed, int threads) {
+        try (Session s = Model.of(graph, kernels).newSession(new Options().threads(threads))) {
+            float[] first = s.run(feed).get("y").toFloatArray();
+            assertThat(s.run(feed).get("y").toFloatArray()).containsExactly(first);
+            return first;
+        }
+    }
+
     @Property(tries = 60)
     void matMulBnb4MatchesPortable(@ForAll @IntRange(min = 1, max = 12) int kBlocks, @ForAll @IntRange(min = 0, max = 5) int kExtra,
                                    @ForAll @IntRange(min = 1, max = 70) int n, @ForAll @IntRange(min = 1, max = 9) int m,
