@@ -353,10 +353,10 @@ final class VectorLinearAttentionKernel implements Kernel {
             int n = Math.min(4, i1 - i);
             // Top-left tap of each token's window in the padded grid; a short group repeats its last token.
             int o0 = vBase + (i / wd * pw + i % wd) * cp;
-            int i1_ = i + Math.min(1, n - 1), i2 = i + Math.min(2, n - 1), i3 = i + Math.min(3, n - 1);
-            int o1 = vBase + (i1_ / wd * pw + i1_ % wd) * cp;
-            int o2 = vBase + (i2 / wd * pw + i2 % wd) * cp;
-            int o3 = vBase + (i3 / wd * pw + i3 % wd) * cp;
+            int t1 = i + Math.min(1, n - 1), t2 = i + Math.min(2, n - 1), t3 = i + Math.min(3, n - 1);
+            int o1 = vBase + (t1 / wd * pw + t1 % wd) * cp;
+            int o2 = vBase + (t2 / wd * pw + t2 % wd) * cp;
+            int o3 = vBase + (t3 / wd * pw + t3 % wd) * cp;
             int out = (i - i0) * dvp;
             for (int d = 0; d < cp; d += L) {
                 FloatVector a0 = FloatVector.fromArray(S, bias, d), a1 = a0, a2 = a0, a3 = a0;
