@@ -65,13 +65,26 @@ final class FusedMatMulKernel implements Kernel {
                 for (int j = 0; j < n; j++) out.put(base + j, out.get(base + j) + col[j]);
             }
         }
+        if (residual != null && residual.dtype() != DType.FLOAT) {
+            throw new IllegalArgumentException("FusedMatMul residual must be FLOAT, got " + residual.describe());
+        }
+        activateAndAdd(ctx, y, relu, gelu, residual, inPlace);
+    }
+
+    /**
+     * The epilogue after the bias, in place on the product {@code y}: Relu (NaN and -0 kept) or GELU, then
+     * the residual, added in place when {@code inPlace} (it has y's shape), else broadcast with y into the
+     * node's output 0. Shared with {@link FusedMatMulNBitsKernel}.
+     */
+    static void activateAndAdd(KernelContext ctx, Tensor y, boolean relu, GeluFunction gelu, Tensor residual, boolean inPlace) {
+        FloatBuffer out = y.floats();
+        int size = y.size();
         if (relu) {
             for (int i = 0; i < size; i++) if (!(out.get(i) >= 0f) && !Float.isNaN(out.get(i))) out.put(i, 0f);
         } else if (gelu != null) {
             gelu.apply(ctx, out, out, size);
         }
         if (residual == null) return;
-        if (residual.dtype() != DType.FLOAT) throw new IllegalArgumentException("FusedMatMul residual must be FLOAT, got " + residual.describe());
         if (inPlace) {
             FloatBuffer rv = residual.floats();
             for (int i = 0; i < size; i++) out.put(i, out.get(i) + rv.get(i));

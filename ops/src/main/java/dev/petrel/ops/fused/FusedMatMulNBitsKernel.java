@@ -9,7 +9,6 @@ import dev.petrel.spi.Kernel;
 import dev.petrel.spi.KernelContext;
 import dev.petrel.spi.KernelRegistry;
 import dev.petrel.spi.KernelSetup;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,22 +72,7 @@ final class FusedMatMulNBitsKernel implements Kernel {
         boolean inPlace = residual == null || java.util.Arrays.equals(residual.dims(), productDims(a));
         SubContext s = inPlace ? (sub == null ? sub = new SubContext(ctx, true) : sub) : (apart == null ? apart = new SubContext(ctx, false) : apart);
         product.run(s.inputs(ins));
-        Tensor y = s.result();
-        FloatBuffer out = y.floats();
-        int size = y.size();
-        if (relu) {
-            for (int i = 0; i < size; i++) if (!(out.get(i) >= 0f) && !Float.isNaN(out.get(i))) out.put(i, 0f);
-        } else if (gelu != null) {
-            gelu.apply(ctx, out, out, size);
-        }
-        if (residual == null) return;
-        if (inPlace) {
-            FloatBuffer rv = residual.floats();
-            for (int i = 0; i < size; i++) out.put(i, out.get(i) + rv.get(i));
-        } else {
-            Tensor sum = ctx.output(0, DType.FLOAT, dev.petrel.ops.Broadcast.shape(y.dims(), residual.dims()));
-            FusedMatMulAttributes.addBroadcast(y, residual, sum);
-        }
+        FusedMatMulKernel.activateAndAdd(ctx, s.result(), relu, gelu, residual, inPlace);
     }
 
     private int[] productDims(Tensor a) {

@@ -97,14 +97,7 @@ class VectorQuantMatMulTest {
         if (activation == 3) attrs.add(Attribute.ofString("approximate", "tanh"));
         g.node(new Node("q", "FusedMatMulNBits", "dev.petrel", 1, in, List.of("y"), new Attributes(attrs)));
         Graph graph = g.build();
-        float[] expected = run(VectorHarness.PORTABLE, graph, feed, 1);
-        float[] actual = run(VectorHarness.VECTOR, graph, feed, threads);
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < expected.length; i++) {
-            double tol = 2e-6 * k + 1e-5 * Math.abs(expected[i]);
-            assertThat((double) Math.abs(actual[i] - expected[i])).as("element %d: %s vs %s", i, actual[i], expected[i])
-                    .isLessThanOrEqualTo(tol);
-        }
+        assertWithin(run(VectorHarness.VECTOR, graph, feed, threads), run(VectorHarness.PORTABLE, graph, feed, 1), k);
     }
 
     private static float[] run(KernelRegistry kernels, Graph graph, Map<String, Tensor> feed, int threads) {
@@ -151,8 +144,11 @@ class VectorQuantMatMulTest {
     }
 
     private static void compare(Graph graph, Tensor x, int k, int threads) {
-        float[] expected = run(VectorHarness.PORTABLE, graph, x, 1);
-        float[] actual = run(VectorHarness.VECTOR, graph, x, threads);
+        assertWithin(run(VectorHarness.VECTOR, graph, x, threads), run(VectorHarness.PORTABLE, graph, x, 1), k);
+    }
+
+    /** Within {@code 2e-6 * K + 1e-5 * |y|} element-wise (see the class comment). */
+    private static void assertWithin(float[] actual, float[] expected, int k) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
             double tol = 2e-6 * k + 1e-5 * Math.abs(expected[i]);
