@@ -106,6 +106,11 @@ class SlabOnnxTest {
         assertThat(after).doesNotContainKeys("Einsum", "Reciprocal", "ReduceSum", "Relu");
         // Only the patch embeddings' Convs stay.
         assertThat(after.get("Conv")).isEqualTo(before.get("Conv") - blocks);
+        // Swin's softmax window attention fuses too, shifted windows (per-window masks) included.
+        if (file.startsWith("slab-swin")) {
+            assertThat(after.get("dev.petrel::Attention")).isEqualTo(2);
+            assertThat(after).doesNotContainKey("Softmax");
+        }
         // One product per block reads the block's input for q, k and v (PVT: the two joined).
         if (file.startsWith("slab-pvt")) {
             assertThat(after.get("dev.petrel::FusedMatMul") + after.getOrDefault("MatMul", 0))

@@ -54,8 +54,16 @@ final class AttentionFusion implements Pass {
         Set<Node> removed = new LinkedHashSet<>(List.of(softmax, pv));
         String scores = softmax.input(0);
         String mask = "";
+        WindowMask windows = windowMask(g, scores, softmax);
+        // The node that reads the scaled (and biased) scores: the Softmax, or Swin's window reshape.
+        Node reader = softmax;
+        if (windows != null) {
+            removed.addAll(List.of(windows.split, windows.add, windows.merge));
+            scores = windows.split.input(0);
+            reader = windows.split;
+        }
         Node p = g.producer(scores);
-        if (is(p, "Add") && single(g, scores) == softmax) {
+        if (is(p, "Add") && single(g, scores) == reader) {
             // The mask is the operand not produced by the scaling node (first choice) or, when the scale
             // was applied to Q, by the Q·Kᵀ product.
             for (int pass = 0; pass < 2 && mask.isEmpty(); pass++) {
@@ -72,7 +80,7 @@ final class AttentionFusion implements Pass {
                 }
             }
             if (mask.isEmpty()) return false;
-        } else if (single(g, scores) != softmax) {
+        } else if (single(g, scores) != reader) {
             return false;
         }
         Node qk;
@@ -137,17 +145,138 @@ final class AttentionFusion implements Pass {
             removed.add(t);
             kTransposed = 0;
         }
+        List<Attribute> attrs = new ArrayList<>(List.of(Attribute.ofFloat("scale", factor)));
+        Node maskSum = null;
+        if (windows != null) {
+            // One mask per window position: the windows' masks plus the (relative position) bias, added
+            // here when the bias is a constant, else by an Add [1, H, N, N] + [W, 1, N, N] before the attention.
+            String combined = windowMasks(g, windows, mask);
+            if (combined == null) {
+                if (mask.isEmpty() || Patterns.rank(g, mask) > 4) return false;
+                String perWindow = g.addConstant(windows.mask + "_windows",
+                        dev.petrel.Tensor.of(g.constant(windows.mask).toFloatArray(), windows.count, 1, windows.n, windows.n));
+                combined = g.freshName(windows.mask + "_with_bias");
+                maskSum = new Node(g.freshName(windows.add.name() + "_bias"), "Add", "", windows.add.opsetVersion(),
+                        List.of(mask, perWindow), List.of(combined), new Attributes(List.of()));
+            }
+            mask = combined;
+            attrs.add(Attribute.ofInt("mask_windows", windows.count));
+        }
         List<String> ins = new ArrayList<>(List.of(q, k, v));
         if (!mask.isEmpty()) ins.add(mask);
-        List<Attribute> attrs = new ArrayList<>(List.of(Attribute.ofFloat("scale", factor)));
         if (kTransposed == 1) attrs.add(Attribute.ofInt("k_transposed", 1));
         Node attention = g.petrelNode(pv.name(), OP, ins, List.of(out(pv)), attrs);
         g.replace(pv, attention);
         if (newTranspose != null) g.insertBefore(attention, newTranspose);
+        if (maskSum != null) g.insertBefore(attention, maskSum);
         removed.remove(pv);
         g.removeAll(removed);
         if (!absorbHeadTransposes(g, attention)) absorbPackedQkv(g, attention);
         return true;
+    }
+
+    /**
+     * Swin's shifted windows as exported: {@code Reshape [B·W, H, N, N] → [B, W, H, N, N]}, {@code Add} of a
+     * constant mask [1, W, 1, N, N] (or [W, 1, N, N]), {@code Reshape} back to [B·W, H, N, N], then the
+     * Softmax. The reshape targets are Concats whose pieces after the first are constants (the first, the
+     * batch, computed at run time): those fix W, H and N, and the element count fixes the rest.
+     */
+    private static final class WindowMask {
+        Node split, add, merge;
+        String mask;
+        int count, heads, n;
+    }
+
+    private static WindowMask windowMask(GraphEdit g, String scores, Node softmax) {
+        Node merge = g.producer(scores);
+        if (!is(merge, "Reshape") || merge.outputs().size() != 1 || single(g, scores) != softmax) return null;
+        Node add = g.producer(merge.input(0));
+        if (!is(add, "Add") || add.outputs().size() != 1 || single(g, out(add)) != merge || g.isPinned(out(add))) return null;
+        for (int side = 0; side < 2; side++) {
+            Node split = g.producer(add.input(side));
+            dev.petrel.Tensor m = g.constant(add.input(1 - side));
+            if (!is(split, "Reshape") || split.outputs().size() != 1 || single(g, out(split)) != add || g.isPinned(out(split))
+                    || m == null || m.dtype() != dev.petrel.DType.FLOAT) {
+                continue;
+            }
+            int[] md = m.dims();
+            boolean five = md.length == 5 && md[0] == 1 && md[2] == 1, four = md.length == 4 && md[1] == 1;
+            if (!five && !four) continue;
+            int w = five ? md[1] : md[0], n = md[md.length - 1];
+            if (md[md.length - 2] != n) continue;
+            long[] t1 = target(g, split.input(1), 5), t2 = target(g, merge.input(1), 4);
+            if (t1 == null || t2 == null || t1[1] != w || t1[2] < 1 || !tokens(t1[3], n) || !tokens(t1[4], n)) continue;
+            if (t2[1] != t1[2] || !tokens(t2[2], n) || !tokens(t2[3], n)) continue;
+            WindowMask wm = new WindowMask();
+            wm.split = split;
+            wm.add = add;
+            wm.merge = merge;
+            wm.mask = add.input(1 - side);
+            wm.count = w;
+            wm.heads = (int) t1[2];
+            wm.n = n;
+            return wm;
+        }
+        return null;
+    }
+
+    /**
+     * A window's token count in a reshape target: N, or computed at run time (0). The export computes the
+     * batch and the token counts from the window tensor's shape; a graph that runs at all has N there (the
+     * window mask [.., N, N] is added to the reshaped scores and the result multiplies V), and the kernel
+     * checks the mask against the scores' Sq and Sk.
+     */
+    private static boolean tokens(long piece, int n) {
+        return piece == 0 || piece == n;
+    }
+
+    /**
+     * A Reshape target of {@code rank} entries: a constant, or a Concat of constants and pieces of one
+     * element computed at run time (an Unsqueeze of a scalar), the latter reported as 0.
+     */
+    private static long[] target(GraphEdit g, String shape, int rank) {
+        dev.petrel.Tensor c = g.constant(shape);
+        if (c != null) return c.dtype() == dev.petrel.DType.INT64 && c.size() == rank ? c.toLongArray() : null;
+        Node concat = g.producer(shape);
+        if (!is(concat, "Concat") || concat.attributes().getInt("axis", 0) != 0) return null;
+        List<Long> all = new ArrayList<>();
+        for (int i = 0; i < concat.inputs().size(); i++) {
+            dev.petrel.Tensor piece = g.constant(concat.input(i));
+            if (piece != null && piece.dtype() == dev.petrel.DType.INT64) {
+                for (long x : piece.toLongArray()) all.add(x);
+            } else if (is(g.producer(concat.input(i)), "Unsqueeze")) {
+                all.add(0L);
+            } else {
+                return null;
+            }
+        }
+        if (all.size() != rank) return null;
+        long[] r = new long[rank];
+        for (int i = 0; i < rank; i++) r[i] = all.get(i);
+        return r;
+    }
+
+    /**
+     * The mask of {@code mask_windows}: [W, H, N, N] = window mask [W, N, N] + bias [H, N, N] (or [W, 1, N, N]
+     * without a bias), as a new constant; null when the bias is not a constant of that size (an export
+     * computes it with a run-time Reshape).
+     */
+    private static String windowMasks(GraphEdit g, WindowMask wm, String bias) {
+        int w = wm.count, h = wm.heads, n = wm.n, nn = n * n;
+        float[] masks = g.constant(wm.mask).toFloatArray();
+        if (bias.isEmpty()) {
+            return g.addConstant(wm.mask + "_windows", dev.petrel.Tensor.of(masks, w, 1, n, n));
+        }
+        dev.petrel.Tensor b = g.constant(bias);
+        if (b == null || b.dtype() != dev.petrel.DType.FLOAT || b.size() != h * nn) return null;
+        float[] bv = b.toFloatArray();
+        float[] out = new float[w * h * nn];
+        for (int i = 0; i < w; i++) {
+            for (int j = 0; j < h; j++) {
+                for (int e = 0; e < nn; e++) out[(i * h + j) * nn + e] = bv[j * nn + e] + masks[i * nn + e];
+            }
+        }
+        return g.addConstant(wm.mask + "_windows", dev.petrel.Tensor.of(out, w, h, n, n));
     }
 
     private static final long[] SWAP_HEADS = {0, 2, 1, 3};

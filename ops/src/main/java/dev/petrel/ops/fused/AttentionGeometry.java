@@ -23,7 +23,9 @@ import java.util.Arrays;
  *       reshaped (ViT's export then transposes it to [3, B, H, S, D] and splits it: the optimizer removes
  *       those copies); the output is [B, S, H, D] as with {@code sequence_major}.</li>
  * </ul>
- * The additive mask broadcasts to the scores [B, H, Sq, Sk] (or [..., Sq, Sk]) in every layout.
+ * The additive mask broadcasts to the scores [B, H, Sq, Sk] (or [..., Sq, Sk]) in every layout, except
+ * with {@code mask_windows=W}: Swin's shifted windows, where batch item b is window b mod W of its image,
+ * and the mask [W, H or 1, Sq, Sk] holds each window's mask (and the relative position bias).
  */
 public final class AttentionGeometry {
     /** Query rows, key rows, key width, value width, and (batch, head) pairs. */
@@ -50,6 +52,13 @@ public final class AttentionGeometry {
         return node.attributes().getInt("qkv_packed", 0) != 0;
     }
 
+    /** The {@code mask_windows} attribute: 0 when the mask broadcasts as usual. */
+    public static int maskWindows(Node node) {
+        long w = node.attributes().getInt("mask_windows", 0);
+        if (w < 0 || w > Integer.MAX_VALUE) throw new IllegalArgumentException("Attention mask_windows must be >= 0, got " + w);
+        return (int) w;
+    }
+
     /**
      * Checks the shapes and plans the offsets.
      *
@@ -63,8 +72,14 @@ public final class AttentionGeometry {
     /** As above, with the {@code qkv_packed} layout. */
     public static AttentionGeometry of(Tensor q, Tensor k, Tensor v, Tensor mask, boolean kTransposed, boolean sequenceMajor,
                                        boolean qkvPacked) {
+        return of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked, 0);
+    }
+
+    /** As above, with {@code mask_windows} (0: none). */
+    public static AttentionGeometry of(Tensor q, Tensor k, Tensor v, Tensor mask, boolean kTransposed, boolean sequenceMajor,
+                                       boolean qkvPacked, int maskWindows) {
         return new AttentionGeometry(q.dims(), k.dims(), v.dims(), mask == null ? null : mask.dims(), kTransposed, sequenceMajor,
-                qkvPacked, q, k, v, mask);
+                qkvPacked, maskWindows, q, k, v, mask);
     }
 
     /** True when this plan was made for these shapes (so a kernel can keep it across runs). */
@@ -81,7 +96,7 @@ public final class AttentionGeometry {
     public long maskBase(int t) { return maskBase == null ? 0 : maskBase[t]; }
 
     private AttentionGeometry(int[] qd, int[] kd, int[] vd, int[] maskDims, boolean kTransposed, boolean sequenceMajor,
-            boolean packed, Tensor q, Tensor k, Tensor v, Tensor mask) {
+            boolean packed, int windows, Tensor q, Tensor k, Tensor v, Tensor mask) {
         this.qd = qd.clone();
         this.kd = kd.clone();
         this.vd = vd.clone();
@@ -137,7 +152,20 @@ public final class AttentionGeometry {
         scoreDims[batch.length] = sq;
         scoreDims[batch.length + 1] = sk;
         int[] ms = null;
-        if (mask != null) {
+        int maskHeads = 0;
+        if (windows > 0) {
+            // Mask [W, H or 1, Sq, Sk]; scores [B, H, Sq, Sk] with B a multiple of W.
+            if (mask == null || mask.dtype() != dev.petrel.DType.FLOAT || batch.length != 2 || maskDims.length != 4
+                    || maskDims[0] != windows || (maskDims[1] != 1 && maskDims[1] != batch[1]) || maskDims[2] != sq || maskDims[3] != sk) {
+                throw new IllegalArgumentException("Attention mask_windows=" + windows + " needs a FLOAT mask [" + windows + ", H or 1, "
+                        + sq + ", " + sk + "] and scores of rank 4, got " + (mask == null ? "no mask" : mask.describe()) + " for " + operands);
+            }
+            if (batch[0] % windows != 0) {
+                throw new IllegalArgumentException("Attention mask_windows=" + windows + " needs a batch that is a multiple of "
+                        + windows + ", got " + batch[0] + " (" + operands + ")");
+            }
+            maskHeads = maskDims[1];
+        } else if (mask != null) {
             if (mask.dtype() != dev.petrel.DType.FLOAT) throw new IllegalArgumentException("Attention mask must be FLOAT, got " + mask.describe());
             if (maskDims.length > scoreDims.length || !Arrays.equals(Broadcast.shape(scoreDims, maskDims), scoreDims)) {
                 throw new UnsupportedFeatureException("Attention mask " + mask.describe() + " does not broadcast to the scores "
@@ -166,13 +194,13 @@ public final class AttentionGeometry {
             yRow = dv;
         }
         kCol = kTransposed ? sk : 1;
-        maskRow = ms == null ? 0 : ms[batch.length];
-        maskCol = ms == null ? 0 : ms[batch.length + 1];
+        maskRow = windows > 0 ? sk : ms == null ? 0 : ms[batch.length];
+        maskCol = windows > 0 ? 1 : ms == null ? 0 : ms[batch.length + 1];
         qBase = new long[pairs];
         kBase = new long[pairs];
         vBase = new long[pairs];
         yBase = new long[pairs];
-        maskBase = ms == null ? null : new long[pairs];
+        maskBase = ms == null && windows == 0 ? null : new long[pairs];
         int[] qs = Broadcast.strides(qb, batch);
         int[] ks = Broadcast.strides(kb, batch);
         int[] vs = Broadcast.strides(vb, batch);
@@ -208,7 +236,11 @@ public final class AttentionGeometry {
                 vBase[t] = vo * sk * dv;
                 yBase[t] = (long) t * sq * dv;
             }
-            if (maskBase != null) maskBase[t] = mo;
+            if (windows > 0) {
+                maskBase[t] = ((long) (idx[0] % windows) * maskHeads + (maskHeads == 1 ? 0 : idx[1])) * sq * sk;
+            } else if (maskBase != null) {
+                maskBase[t] = mo;
+            }
         }
     }
 

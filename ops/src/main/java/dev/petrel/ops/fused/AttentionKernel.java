@@ -18,6 +18,7 @@ final class AttentionKernel implements Kernel {
     private final boolean kTransposed;
     private final boolean sequenceMajor;
     private final boolean qkvPacked;
+    private final int maskWindows;
     private AttentionGeometry geometry;
     private Head head;
 
@@ -27,6 +28,7 @@ final class AttentionKernel implements Kernel {
         this.kTransposed = AttentionGeometry.kTransposed(node);
         this.sequenceMajor = AttentionGeometry.sequenceMajor(node);
         this.qkvPacked = AttentionGeometry.qkvPacked(node);
+        this.maskWindows = AttentionGeometry.maskWindows(node);
     }
 
     @Override
@@ -36,7 +38,7 @@ final class AttentionKernel implements Kernel {
         Tensor v = ctx.requireInput(2);
         Tensor mask = ctx.input(3);
         AttentionGeometry g = geometry;
-        if (g == null || !g.fits(q, k, v, mask)) geometry = g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked);
+        if (g == null || !g.fits(q, k, v, mask)) geometry = g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked, maskWindows);
         Tensor y = ctx.output(0, DType.FLOAT, g.outDims);
         int sq = g.sq, sk = g.sk, d = g.d, dv = g.dv;
         boolean sequential = ctx.parallel().threads() == 1;

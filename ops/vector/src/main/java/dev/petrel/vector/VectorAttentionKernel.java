@@ -54,6 +54,7 @@ final class VectorAttentionKernel implements Kernel {
     private final boolean kTransposed;
     private final boolean sequenceMajor;
     private final boolean qkvPacked;
+    private final int maskWindows;
     private Scratch[] scratch = new Scratch[0];
     /** The run's operands, read by {@link #body}; reused so that a run allocates nothing. */
     private final Job job = new Job();
@@ -65,6 +66,7 @@ final class VectorAttentionKernel implements Kernel {
         this.kTransposed = AttentionGeometry.kTransposed(node);
         this.sequenceMajor = AttentionGeometry.sequenceMajor(node);
         this.qkvPacked = AttentionGeometry.qkvPacked(node);
+        this.maskWindows = AttentionGeometry.maskWindows(node);
     }
 
     @Override
@@ -76,7 +78,7 @@ final class VectorAttentionKernel implements Kernel {
         Tensor mask = ctx.input(3);
         Job j = job;
         if (j.g == null || !j.g.fits(q, k, v, mask)) {
-            j.g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked);
+            j.g = AttentionGeometry.of(q, k, v, mask, kTransposed, sequenceMajor, qkvPacked, maskWindows);
         }
         AttentionGeometry g = j.g;
         int sq = g.sq, d = g.d, sk = g.sk, dv = g.dv;

@@ -191,6 +191,41 @@ class VectorAttentionTest {
         assertClose(runWith(VECTOR, threads, attrs, packed), expected, d);
     }
 
+    /**
+     * mask_windows=W (Swin's shifted windows): batch item b takes mask[b mod W] ([W, H or 1, S, S]), the
+     * same numbers as the default layout with that mask tiled over the batch. Both kernels.
+     */
+    @Property(tries = 40)
+    void windowMasksRepeatOverTheBatch(@ForAll @IntRange(min = 1, max = 3) int images, @ForAll @IntRange(min = 1, max = 4) int w,
+                                       @ForAll @IntRange(min = 1, max = 3) int h, @ForAll("seqs") int s,
+                                       @ForAll @IntRange(min = 1, max = 20) int d, @ForAll boolean perHead,
+                                       @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int b = images * w, mh = perHead ? h : 1;
+        Tensor q = random(rnd, b, h, s, d), k = random(rnd, b, h, s, d), v = random(rnd, b, h, s, d);
+        Tensor masks = random(rnd, w, mh, s, s);
+        float[] mv = masks.toFloatArray(), tiled = new float[b * h * s * s];
+        for (int bi = 0; bi < b; bi++) {
+            for (int hi = 0; hi < h; hi++) {
+                System.arraycopy(mv, ((bi % w) * mh + (perHead ? hi : 0)) * s * s, tiled, (bi * h + hi) * s * s, s * s);
+            }
+        }
+        Tensor expected = run(PORTABLE, 1, 0.3f, false, q, k, v, Tensor.of(tiled, b, h, s, s));
+        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", 0.3f), Attribute.ofInt("mask_windows", w));
+        Tensor portable = runWith(PORTABLE, 1, attrs, q, k, v, masks);
+        assertThat(portable.toFloatArray()).containsExactly(expected.toFloatArray());
+        assertClose(runWith(VECTOR, threads, attrs, q, k, v, masks), expected, d);
+    }
+
+    @Test
+    void windowMasksNeedABatchOfWholeImages() {
+        Tensor x = Tensor.of(new float[3 * 2 * 4], 3, 1, 2, 4);
+        Tensor masks = Tensor.of(new float[2 * 2 * 2], 2, 1, 2, 2);
+        List<Attribute> attrs = List.of(Attribute.ofFloat("scale", 1f), Attribute.ofInt("mask_windows", 2));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runWith(VECTOR, 1, attrs, x, x, x, masks))
+                .hasMessageContaining("multiple of 2");
+    }
+
     @Test
     void packedQkvNeedsOneTensorOfThreeParts() {
         Tensor x = Tensor.of(new float[2 * 5 * 2 * 4], 1, 5, 2, 2, 4);
