@@ -84,39 +84,25 @@ final class AttentionFusion implements Pass {
             return false;
         }
         Node qk;
-        float factor;
+        Scaling scaling;
         String q;
-        if (is(p, "Div") || is(p, "Mul")) {
-            Node scale = p;
-            Float c = Patterns.scalar(g, scale.input(1));
-            String qkOut = scale.input(0);
-            if (c == null && is(scale, "Mul")) {
-                c = Patterns.scalar(g, scale.input(0));
-                qkOut = scale.input(1);
-            }
-            if (c == null || c == 0f) return false;
-            factor = is(scale, "Div") ? 1f / c : c;
-            qk = g.producer(qkOut);
-            if (!is(qk, "MatMul") || single(g, qkOut) != scale) return false;
-            q = qk.input(0);
-            removed.add(scale);
-        } else if (is(p, "MatMul")) {
-            // The scale applied to Q before the product (CLIP, BART, Swin export q * scale): Q·Kᵀ of Q / c or c·Q.
+        if (is(p, "MatMul")) {
+            // The scale applied to Q before the product (CLIP, BART, Swin export q * scale).
             qk = p;
             Node qs = g.producer(qk.input(0));
-            if (!(is(qs, "Mul") || is(qs, "Div")) || single(g, qk.input(0)) != qk) return false;
-            Float c = Patterns.scalar(g, qs.input(1));
-            q = qs.input(0);
-            if (c == null && is(qs, "Mul")) {
-                c = Patterns.scalar(g, qs.input(0));
-                q = qs.input(1);
-            }
-            if (c == null || c == 0f) return false;
-            factor = is(qs, "Div") ? 1f / c : c;
+            scaling = scaling(g, qs);
+            if (scaling == null || single(g, qk.input(0)) != qk) return false;
+            q = scaling.operand;
             removed.add(qs);
         } else {
-            return false;
+            scaling = scaling(g, p);
+            if (scaling == null) return false;
+            qk = g.producer(scaling.operand);
+            if (!is(qk, "MatMul") || single(g, scaling.operand) != p) return false;
+            q = qk.input(0);
+            removed.add(p);
         }
+        float factor = scaling.factor;
         removed.add(qk);
         for (Node n : removed) if (n.outputs().size() != 1) return false;
         for (Node n : removed) if (n != pv && g.isPinned(out(n))) return false;
@@ -175,6 +161,29 @@ final class AttentionFusion implements Pass {
         return true;
     }
 
+    /** A {@code Mul} or {@code Div} of a value by a nonzero FLOAT scalar constant: the value, and the factor it applies. */
+    private static final class Scaling {
+        final String operand;
+        final float factor;
+
+        Scaling(String operand, float factor) {
+            this.operand = operand;
+            this.factor = factor;
+        }
+    }
+
+    private static Scaling scaling(GraphEdit g, Node n) {
+        if (!is(n, "Mul") && !is(n, "Div")) return null;
+        Float c = Patterns.scalar(g, n.input(1));
+        String operand = n.input(0);
+        if (c == null && is(n, "Mul")) {
+            c = Patterns.scalar(g, n.input(0));
+            operand = n.input(1);
+        }
+        if (c == null || c == 0f) return null;
+        return new Scaling(operand, is(n, "Div") ? 1f / c : c);
+    }
+
     /**
      * Swin's shifted windows as exported: {@code Reshape [B·W, H, N, N] → [B, W, H, N, N]}, {@code Add} of a
      * constant mask [1, W, 1, N, N] (or [W, 1, N, N]), {@code Reshape} back to [B·W, H, N, N], then the
@@ -191,11 +200,11 @@ final class AttentionFusion implements Pass {
         Node merge = g.producer(scores);
         if (!is(merge, "Reshape") || merge.outputs().size() != 1 || single(g, scores) != softmax) return null;
         Node add = g.producer(merge.input(0));
-        if (!is(add, "Add") || add.outputs().size() != 1 || single(g, out(add)) != merge || g.isPinned(out(add))) return null;
+        if (!is(add, "Add") || add.outputs().size() != 1 || single(g, out(add)) != merge) return null;
         for (int side = 0; side < 2; side++) {
             Node split = g.producer(add.input(side));
             dev.petrel.Tensor m = g.constant(add.input(1 - side));
-            if (!is(split, "Reshape") || split.outputs().size() != 1 || single(g, out(split)) != add || g.isPinned(out(split))
+            if (!is(split, "Reshape") || split.outputs().size() != 1 || single(g, out(split)) != add
                     || m == null || m.dtype() != dev.petrel.DType.FLOAT) {
                 continue;
             }

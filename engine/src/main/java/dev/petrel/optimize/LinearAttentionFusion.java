@@ -467,22 +467,10 @@ final class LinearAttentionFusion implements Pass {
 
     /** When qkv = MatMul(x, W [C_in, 3C]) (+ a constant bias), x: the block input the Shape nodes read. */
     private static void findInput(GraphEdit g, Match m) {
-        Node p = g.producer(m.qkv);
-        if (is(p, "Add")) {
-            for (int side = 0; side < 2; side++) {
-                Tensor bias = g.constant(p.input(1 - side));
-                Node mm = g.producer(p.input(side));
-                if (bias != null && bias.rank() == 1 && bias.dim(0) == 3 * m.channels && is(mm, "MatMul")) {
-                    p = mm;
-                    break;
-                }
-            }
-        }
-        if (!is(p, "MatMul")) return;
-        Tensor w = g.constant(p.input(1));
-        if (w != null && w.rank() == 2 && w.dim(1) == 3 * m.channels) {
-            m.x = p.input(0);
-            m.xWidth = w.dim(0);
+        Projection p = projection(g, m.qkv, 3 * m.channels);
+        if (p != null) {
+            m.x = p.x;
+            m.xWidth = p.weight.dim(0);
         }
     }
 

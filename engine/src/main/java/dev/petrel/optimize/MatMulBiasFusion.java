@@ -45,26 +45,12 @@ final class MatMulBiasFusion implements Pass {
         Tensor b = bias == null ? null : g.constant(bias);
         if (b == null || b.dtype() != DType.FLOAT || b.rank() != 1 || b.dim(0) != w.dim(1)) return false;
         List<Attribute> attrs = new ArrayList<>();
-        Node last = add;
-        Node act = single(g, out(add));
-        if (is(act, "Relu") && act.outputs().size() == 1) {
-            attrs.add(Attribute.ofString("activation", "relu"));
-            last = act;
-        } else if (act != null && act.domain().equals(GraphEdit.PETREL_DOMAIN) && act.opType().equals(GeluFusion.OP)
-                && act.outputs().size() == 1) {
-            attrs.add(Attribute.ofString("activation", "gelu"));
-            attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
-            last = act;
-        }
+        Node act = activation(g, add, attrs);
+        Node last = act != null ? act : add;
         List<String> ins = new ArrayList<>(List.of(mm.input(0), mm.input(1), bias));
-        Node residual = single(g, out(last));
-        String skip = is(residual, "Add") && residual.outputs().size() == 1 ? other(residual, out(last)) : null;
-        if (skip != null && !skip.equals(out(last))) {
-            // The residual connection after a projection: added in the same epilogue pass.
-            ins.add(skip);
-        } else {
-            residual = null;
-        }
+        Node residual = residual(g, last);
+        // The residual connection after a projection: added in the same epilogue pass.
+        if (residual != null) ins.add(other(residual, out(last)));
         Node end = residual != null ? residual : last;
         Node fused = g.petrelNode(end.name(), OP, ins, List.of(out(end)), attrs);
         g.replace(end, fused);
@@ -72,5 +58,33 @@ final class MatMulBiasFusion implements Pass {
         if (last != add) g.remove(add);
         if (end != last) g.remove(last);
         return true;
+    }
+
+    /**
+     * A Relu or {@code dev.petrel::Gelu} that alone reads {@code n}'s output: the node, its FusedMatMul
+     * attributes ({@code activation}, {@code approximate}) added to {@code attrs}; else null. Shared with
+     * {@link NBitsEpilogueFusion}.
+     */
+    static Node activation(GraphEdit g, Node n, List<Attribute> attrs) {
+        Node act = single(g, out(n));
+        if (act == null || act.outputs().size() != 1) return null;
+        if (is(act, "Relu")) {
+            attrs.add(Attribute.ofString("activation", "relu"));
+            return act;
+        }
+        if (act.domain().equals(GraphEdit.PETREL_DOMAIN) && act.opType().equals(GeluFusion.OP)) {
+            attrs.add(Attribute.ofString("activation", "gelu"));
+            attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
+            return act;
+        }
+        return null;
+    }
+
+    /** An Add that alone reads {@code n}'s output and adds it to another value (a residual connection), or null. */
+    static Node residual(GraphEdit g, Node n) {
+        Node add = single(g, out(n));
+        if (!is(add, "Add") || add.outputs().size() != 1) return null;
+        String skip = other(add, out(n));
+        return skip != null && !skip.equals(out(n)) ? add : null;
     }
 }

@@ -53,8 +53,8 @@ final class NBitsEpilogueFusion implements Pass {
         Set<Node> gone = new LinkedHashSet<>();
         Node last = mm;
         if (ins.get(5).isEmpty()) {
-            Node add = next(g, last, "Add");
-            String bias = add == null ? null : other(add, out(last));
+            Node add = single(g, out(last));
+            String bias = is(add, "Add") && add.outputs().size() == 1 ? other(add, out(last)) : null;
             Tensor b = bias == null ? null : g.constant(bias);
             if (b != null && b.dtype() == DType.FLOAT && b.rank() == 1 && b.dim(0) == n) {
                 ins.set(5, bias);
@@ -65,25 +65,14 @@ final class NBitsEpilogueFusion implements Pass {
         List<Attribute> attrs = new ArrayList<>(mm.attributes().all());
         String residual = null;
         if (g.supportsPetrel(FUSED)) {
-            Node act = Patterns.single(g, out(last));
-            if (act != null && !g.isPinned(out(last)) && act.outputs().size() == 1) {
-                if (is(act, "Relu")) {
-                    attrs.add(Attribute.ofString("activation", "relu"));
-                } else if (act.domain().equals(GraphEdit.PETREL_DOMAIN) && act.opType().equals(GeluFusion.OP)) {
-                    attrs.add(Attribute.ofString("activation", "gelu"));
-                    attrs.add(Attribute.ofString("approximate", act.attributes().getString("approximate", "none")));
-                } else {
-                    act = null;
-                }
-                if (act != null) {
-                    gone.add(last);
-                    last = act;
-                }
+            Node act = MatMulBiasFusion.activation(g, last, attrs);
+            if (act != null) {
+                gone.add(last);
+                last = act;
             }
-            Node add = next(g, last, "Add");
-            String skip = add == null ? null : other(add, out(last));
-            if (skip != null && !skip.equals(out(last))) {
-                residual = skip;
+            Node add = MatMulBiasFusion.residual(g, last);
+            if (add != null) {
+                residual = other(add, out(last));
                 gone.add(last);
                 last = add;
             }
@@ -101,11 +90,5 @@ final class NBitsEpilogueFusion implements Pass {
         g.replace(last, fused);
         g.removeAll(gone);
         return true;
-    }
-
-    /** The single consumer of {@code n}'s output when it is {@code op} with one output and that output is not a graph output. */
-    private static Node next(GraphEdit g, Node n, String op) {
-        Node c = single(g, out(n));
-        return is(c, op) && c.outputs().size() == 1 && !g.isPinned(out(n)) ? c : null;
     }
 }

@@ -30,9 +30,12 @@ final class FusedMatMulNBitsKernel implements Kernel {
     private final GeluFunction gelu;
     private SubContext sub;
     private SubContext apart;
+    /** The product's inputs of the current run (kept across runs: a run allocates nothing here). */
+    private final Tensor[] productInputs;
 
     FusedMatMulNBitsKernel(Node node, Kernel product, Kernel erf) {
         this.product = product;
+        this.productInputs = new Tensor[Math.min(6, node.inputs().size())];
         this.n = (int) node.attributes().requireInt("N");
         FusedMatMulAttributes attrs = new FusedMatMulAttributes(node);
         this.relu = attrs.activation == FusedMatMulAttributes.Activation.RELU;
@@ -66,12 +69,13 @@ final class FusedMatMulNBitsKernel implements Kernel {
         if (residual != null && residual.dtype() != DType.FLOAT) {
             throw new IllegalArgumentException(OP + " residual must be FLOAT, got " + residual.describe());
         }
-        Tensor[] ins = new Tensor[Math.min(6, ctx.inputCount())];
+        Tensor[] ins = productInputs;
         for (int i = 0; i < ins.length; i++) ins[i] = ctx.input(i);
         // A residual of the product's shape is added in place; another broadcasts with the product into the output.
         boolean inPlace = residual == null || java.util.Arrays.equals(residual.dims(), productDims(a));
         SubContext s = inPlace ? (sub == null ? sub = new SubContext(ctx, true) : sub) : (apart == null ? apart = new SubContext(ctx, false) : apart);
         product.run(s.inputs(ins));
+        java.util.Arrays.fill(ins, null);
         FusedMatMulKernel.activateAndAdd(ctx, s.result(), relu, gelu, residual, inPlace);
     }
 

@@ -74,6 +74,11 @@ class OptimizedGraphsTest {
             return op(type, List.of(), ins);
         }
 
+        /** A head projection as exports write it: MatMul(x, W [width, width]) → Reshape(shape) → Transpose(perm). */
+        String heads(String x, int width, String shape, long... perm) {
+            return op("Transpose", List.of(Attribute.ofInts("perm", perm)), op("Reshape", op("MatMul", x, random(width, width)), shape));
+        }
+
         /** A node with {@code outputs} outputs. */
         List<String> ops(String type, int outputs, List<Attribute> attrs, String... ins) {
             String base = type.toLowerCase() + count++;
@@ -270,10 +275,9 @@ class OptimizedGraphsTest {
         G g = new G().input("x", b, s, h * d).input("m", b, 1, 1, s);
         List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
         String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
-        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
-                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String q = g.heads("x", h * d, shape, 0, 2, 1, 3);
+        String kt = g.heads("x", h * d, shape, 0, 2, 3, 1);
+        String v = g.heads("x", h * d, shape, 0, 2, 1, 3);
         String scores = g.op("Add", g.op("Div", g.op("MatMul", q, kt), g.scalar((float) Math.sqrt(d))), "m");
         String p = g.op("Softmax", List.of(Attribute.ofInt("axis", 3)), scores);
         String y = g.op("Transpose", toHeads, g.op("MatMul", p, v));
@@ -288,12 +292,10 @@ class OptimizedGraphsTest {
     void keepsHeadTransposesWhenTheOutputStaysHeadMajor() {
         int b = 1, s = 7, h = 2, d = 3;
         G g = new G().input("x", b, s, h * d);
-        List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
         String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
-        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
-                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String q = g.heads("x", h * d, shape, 0, 2, 1, 3);
+        String kt = g.heads("x", h * d, shape, 0, 2, 3, 1);
+        String v = g.heads("x", h * d, shape, 0, 2, 1, 3);
         String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), g.op("Mul", g.op("MatMul", q, kt), g.scalar(0.5f)));
         // The [B, H, S, D] result is used as it is (summed over heads), so the layout cannot change.
         String y = g.op("ReduceSum", List.of(Attribute.ofInt("keepdims", 0)), g.op("MatMul", p, v), g.constant(Tensor.of(new long[] {1}, 1)));
@@ -349,10 +351,9 @@ class OptimizedGraphsTest {
         G g = new G().input("x", b, s, h * d);
         List<Attribute> toHeads = List.of(Attribute.ofInts("perm", new long[] {0, 2, 1, 3}));
         String shape = g.constant(Tensor.of(new long[] {b, s, h, d}, 4));
-        String q = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String kt = g.op("Transpose", List.of(Attribute.ofInts("perm", new long[] {0, 2, 3, 1})),
-                g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
-        String v = g.op("Transpose", toHeads, g.op("Reshape", g.op("MatMul", "x", g.random(h * d, h * d)), shape));
+        String q = g.heads("x", h * d, shape, 0, 2, 1, 3);
+        String kt = g.heads("x", h * d, shape, 0, 2, 3, 1);
+        String v = g.heads("x", h * d, shape, 0, 2, 1, 3);
         String scores = g.op("Add", g.op("MatMul", g.op("Mul", q, g.scalar(0.5f)), kt), g.random(1, h, s, s));
         String p = g.op("Softmax", List.of(Attribute.ofInt("axis", -1)), scores);
         String y = g.op("Transpose", toHeads, g.op("MatMul", p, v));

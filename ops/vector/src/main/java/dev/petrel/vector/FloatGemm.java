@@ -83,6 +83,15 @@ final class FloatGemm {
     final PackedMatrix bScratch = new PackedMatrix();
 
     static final int ACT_NONE = 0, ACT_RELU = 1, ACT_GELU = 2;
+
+    /** The ACT_ constant of a fused operator's {@code activation} attribute. */
+    static int activation(dev.petrel.ops.fused.FusedMatMulAttributes.Activation a) {
+        return switch (a) {
+            case NONE -> ACT_NONE;
+            case RELU -> ACT_RELU;
+            case GELU -> ACT_GELU;
+        };
+    }
     /*
      * The epilogue of the next multiply, applied to each tile as it is written to C (while it is in
      * L1) instead of as later passes over C. Measured on SLAB-DeiT (196 x 192/768 products), the separate

@@ -425,6 +425,11 @@ final class QuantGemv {
         }
     }
 
+    /**
+     * {@link #q4Rows4} for 8-bit codes. A copy rather than one method taking the codes per int: with
+     * that count a parameter, C2 no longer unrolls the inner loop (measured on a 768 x 3072 product,
+     * 4 rows: Q8 465 -> 530 us, Q4 450 -> 470 us).
+     */
     static void q8Rows4(Panels w, float[] x, int xo, float[] zero, float[] sums, int zo, MemorySegment bias, float[] y, int yo, int p0, int p1) {
         final MemorySegment codes = w.codes;
         final int blocks = w.blocks, groups = w.bs >> 2, st = w.paddedIn, out = w.out;

@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorFusedMatMulKernel implements Kernel {
     private static final VectorSpecies<Float> S = VectorErf.S;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int NONE = 0, RELU = 1, GELU = 2;
+    private static final int NONE = FloatGemm.ACT_NONE, RELU = FloatGemm.ACT_RELU, GELU = FloatGemm.ACT_GELU;
     /** Rows per epilogue chunk handed to a thread: below this many elements one thread does it all. */
     private static final int PARALLEL_MIN_ELEMENTS = 1 << 14;
 
@@ -53,11 +53,7 @@ final class VectorFusedMatMulKernel implements Kernel {
         this.setup = setup;
         FusedMatMulAttributes attrs = new FusedMatMulAttributes(node);
         this.transB = attrs.transB;
-        this.activation = switch (attrs.activation) {
-            case NONE -> NONE;
-            case RELU -> RELU;
-            case GELU -> GELU;
-        };
+        this.activation = FloatGemm.activation(attrs.activation);
         this.gelu = activation == GELU ? VectorGeluKernel.parse(attrs.approximate) : -1;
         if (!transB) {
             Node mm = new Node(node.name(), "MatMul", "", 13, node.inputs().subList(0, 2), node.outputs().subList(0, 1),
@@ -97,7 +93,7 @@ final class VectorFusedMatMulKernel implements Kernel {
         boolean fusable = bias == null || (bias.dtype() == DType.FLOAT && bias.rank() == 1 && bias.size() == bCols);
         MemorySegment fBias = fusable && bias != null ? Segments.of(bias) : null;
         MemorySegment fRes = fusable && residual != null ? Segments.of(residual) : null;
-        int act = activation == RELU ? FloatGemm.ACT_RELU : activation == GELU ? FloatGemm.ACT_GELU : FloatGemm.ACT_NONE;
+        int act = activation;
         boolean fused;
         Tensor y;
         if (transB) {

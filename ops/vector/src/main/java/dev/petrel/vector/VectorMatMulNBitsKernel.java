@@ -67,11 +67,7 @@ final class VectorMatMulNBitsKernel implements Kernel {
         this.portable = Segments.portableKernel(node, setup, DType.FLOAT);
         this.fused = node.domain().equals("dev.petrel");
         dev.petrel.ops.fused.FusedMatMulAttributes epi = new dev.petrel.ops.fused.FusedMatMulAttributes(node);
-        this.act = switch (epi.activation) {
-            case NONE -> FloatGemm.ACT_NONE;
-            case RELU -> FloatGemm.ACT_RELU;
-            case GELU -> FloatGemm.ACT_GELU;
-        };
+        this.act = FloatGemm.activation(epi.activation);
         this.gelu = act == FloatGemm.ACT_GELU ? VectorGeluKernel.parse(epi.approximate) : VectorErf.GELU;
         this.k = (int) node.attributes().requireInt("K");
         this.n = (int) node.attributes().requireInt("N");

@@ -33,7 +33,7 @@ final class VectorTransposeKernel implements Kernel {
     private final long[] perm;
     private Kernel portable;
     // The plan for the last input shape: output dims of the row index, the input stride of each, the row length.
-    private int[] lastDims;
+    private int[] lastDims, outDims;
     private int[] outer = new int[0], stride = new int[0];
     private int rows, inner;
     private MemorySegment src, dst;
@@ -56,9 +56,7 @@ final class VectorTransposeKernel implements Kernel {
             return;
         }
         if (!Arrays.equals(lastDims, x.dims())) plan(x.dims());
-        int[] yd = new int[r];
-        for (int i = 0; i < r; i++) yd[i] = x.dim(axis(i, r));
-        Tensor y = ctx.output(0, DType.FLOAT, yd);
+        Tensor y = ctx.output(0, DType.FLOAT, outDims);
         if (y.size() == 0) return;
         src = Segments.of(x);
         dst = Segments.of(y);
@@ -101,6 +99,9 @@ final class VectorTransposeKernel implements Kernel {
             rows *= outer[i];
         }
         inner = xd[r - 1];
+        // A fresh array per plan, never written afterwards: a tensor may keep it as its shape.
+        outDims = new int[r];
+        for (int i = 0; i < r; i++) outDims[i] = xd[axis(i, r)];
         lastDims = xd.clone();
     }
 
